@@ -1,0 +1,25 @@
+"""Fast, isolated settings for the test suite (SQLite by default, DATABASE_URL for PostgreSQL)."""
+
+import os
+import tempfile
+
+os.environ.setdefault("MANASSA_VAR_DIR", tempfile.mkdtemp(prefix="manassa-test-"))
+
+from .base import *  # noqa: E402,F403
+
+SECRET_KEY = "test-only-secret-key-not-for-production"  # noqa: S105
+DEBUG = False
+MANASSA_DEMO_MODE = True
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Tests that need the real queue run the worker explicitly; everything else
+# still goes through the database backend so rollbacks are observable.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405

@@ -1,0 +1,36 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from config.api import api
+from manassa.core import views as core_views
+from manassa.entities.urls import digital_office_urlpatterns
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("metrics", core_views.metrics, name="metrics"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+urlpatterns += i18n_patterns(
+    path("", include("manassa.core.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("accounts/", include("manassa.accounts.urls")),
+    path("backoffice/", include("manassa.entities.urls")),
+    path("digital-office/", include(digital_office_urlpatterns)),
+    path("audit/", include("manassa.audit.urls")),
+    prefix_default_language=True,
+)
+
+handler403 = "manassa.core.views.error_403"
+handler404 = "manassa.core.views.error_404"
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

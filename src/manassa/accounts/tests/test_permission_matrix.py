@@ -1,0 +1,147 @@
+"""Every role against every staff page and staff API endpoint, on the right and the wrong entity.
+
+The last test fails when a staff URL or endpoint is added without a row here,
+so the matrix stays complete as the platform grows.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from config.api import api
+from manassa.entities.services import api_key_issue
+
+ROLES = ["anonymous", "customer", "officer", "supervisor", "admin", "do_admin", "do_analyst", "auditor"]
+ENTITY_STAFF = {"officer", "supervisor", "admin"}
+
+
+def expect(default, **per_role):
+    return {role: per_role.get(role, default) for role in ROLES}
+
+
+LOGIN = "login"  # a redirect to the sign-in page
+
+# (case id, method, url name, kwargs, expected status by role)
+PAGES = [
+    ("backoffice home", "get", "backoffice:home", {},
+     expect(403, anonymous=LOGIN, officer=200, supervisor=200, admin=200)),
+    ("own entity", "get", "backoffice:entity", {"code": "ENT-A"},
+     expect(404, anonymous=LOGIN, officer=200, supervisor=200, admin=200)),
+    ("other entity", "get", "backoffice:entity", {"code": "ENT-B"}, expect(404, anonymous=LOGIN)),
+    ("missing entity", "get", "backoffice:entity", {"code": "NOPE"}, expect(404, anonymous=LOGIN)),
+    ("edit own entity", "get", "backoffice:entity_edit", {"code": "ENT-A"},
+     expect(404, anonymous=LOGIN, officer=403, supervisor=403, admin=200)),
+    ("edit other entity", "get", "backoffice:entity_edit", {"code": "ENT-B"}, expect(404, anonymous=LOGIN)),
+    ("own api keys", "get", "backoffice:api_keys", {"code": "ENT-A"},
+     expect(404, anonymous=LOGIN, officer=403, supervisor=403, admin=200)),
+    ("other api keys", "get", "backoffice:api_keys", {"code": "ENT-B"}, expect(404, anonymous=LOGIN)),
+    ("revoke own key", "post", "backoffice:api_key_revoke", {"code": "ENT-A", "prefix": "<A>"},
+     expect(404, anonymous=LOGIN, officer=403, supervisor=403, admin=302)),
+    ("revoke other entity's key", "post", "backoffice:api_key_revoke", {"code": "ENT-B", "prefix": "<B>"},
+     expect(404, anonymous=LOGIN)),
+    ("revoke other key via own entity", "post", "backoffice:api_key_revoke", {"code": "ENT-A", "prefix": "<B>"},
+     expect(404, anonymous=LOGIN, officer=403, supervisor=403)),
+    ("digital office", "get", "digital_office:home", {},
+     expect(403, anonymous=LOGIN, do_admin=200, do_analyst=200)),
+    ("audit trail", "get", "audit:events", {}, expect(403, anonymous=LOGIN, auditor=200)),
+]
+
+# (case id, method, path, expected status by role) — session authentication
+API = [
+    ("members own entity", "get", "/api/v1/backoffice/entities/ENT-A/members",
+     expect(404, anonymous=401, officer=200, supervisor=200, admin=200)),
+    ("members other entity", "get", "/api/v1/backoffice/entities/ENT-B/members", expect(404, anonymous=401)),
+    ("audit events", "get", "/api/v1/audit/events", expect(403, anonymous=401, auditor=200)),
+    ("me", "get", "/api/v1/me", expect(200, anonymous=401)),
+    # Entity-system endpoints never accept a browser session, whatever the role.
+    ("system whoami by session", "get", "/api/v1/system/whoami", expect(401)),
+]
+
+STAFF_NAMESPACES = {"backoffice", "digital_office", "audit"}
+COVERED_API_PATHS = {
+    "/backoffice/entities/{code}/members", "/audit/events", "/me", "/system/whoami",
+}
+PUBLIC_API_PATHS = {"/entities", "/entities/{code}"}
+
+
+@pytest.fixture
+def keys(people, entity_a, entity_b):
+    key_a, token_a = api_key_issue(actor=None, entity=entity_a, name="A system")
+    key_b, token_b = api_key_issue(actor=None, entity=entity_b, name="B system")
+    return {"<A>": key_a.prefix, "<B>": key_b.prefix, "token_a": token_a, "token_b": token_b}
+
+
+def _client_for(client, people, role):
+    if role != "anonymous":
+        client.force_login(people[role])
+    return client
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("case", PAGES, ids=[c[0] for c in PAGES])
+def test_staff_pages(client, people, keys, role, case):
+    _id, method, name, kwargs, expected = case
+    kwargs = {k: keys.get(v, v) for k, v in kwargs.items()}
+    url = reverse(name, kwargs=kwargs)
+    response = getattr(_client_for(client, people, role), method)(url)
+    if expected[role] == LOGIN:
+        assert response.status_code == 302
+        assert "/accounts/login/" in response["Location"]
+    else:
+        assert response.status_code == expected[role], (role, url)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("case", API, ids=[c[0] for c in API])
+def test_staff_api(client, people, role, case):
+    _id, method, path, expected = case
+    response = getattr(_client_for(client, people, role), method)(path)
+    assert response.status_code == expected[role], (role, path, response.content)
+    if response.status_code >= 400:
+        assert set(response.json()["error"]) >= {"code", "message"}
+
+
+def test_member_list_shows_only_own_entity_staff(client, people, entity_b):
+    from conftest import make_user
+    from manassa.entities.models import Membership
+
+    outsider = make_user("outsider@example.test", totp=True)
+    Membership.objects.create(user=outsider, entity=entity_b, role="officer")
+    client.force_login(people["officer"])
+    emails = {m["email"] for m in client.get("/api/v1/backoffice/entities/ENT-A/members").json()}
+    assert emails == {"officer@example.test", "supervisor@example.test", "admin@example.test"}
+
+
+def test_system_endpoint_with_entity_keys(client, keys):
+    response = client.get("/api/v1/system/whoami", HTTP_AUTHORIZATION=f"Bearer {keys['token_a']}")
+    assert response.status_code == 200 and response.json()["entity"] == "ENT-A"
+    response = client.get("/api/v1/system/whoami", HTTP_AUTHORIZATION=f"Bearer {keys['token_b']}")
+    assert response.json()["entity"] == "ENT-B"
+    forged = keys["token_a"][:-4] + "AAAA"
+    assert client.get("/api/v1/system/whoami", HTTP_AUTHORIZATION=f"Bearer {forged}").status_code == 401
+    assert client.get("/api/v1/system/whoami", HTTP_AUTHORIZATION="Bearer nonsense").status_code == 401
+
+
+def test_admin_site_is_for_superusers_only(client, people):
+    for role in ROLES[1:]:
+        client.force_login(people[role])
+        response = client.get("/admin/")
+        assert response.status_code == 302 and "/admin/login/" in response["Location"], role
+
+
+def _named_routes(resolver: URLResolver, namespace: str | None = None):
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _named_routes(pattern, pattern.namespace or namespace)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield namespace, pattern.name
+
+
+def test_matrix_covers_every_staff_route():
+    covered_pages = {name for _id, _m, name, _kw, _exp in PAGES}
+    staff_pages = {f"{ns}:{name}" for ns, name in _named_routes(get_resolver()) if ns in STAFF_NAMESPACES}
+    assert staff_pages - covered_pages == set(), "add the new staff pages to PAGES"
+
+    schema = api.get_openapi_schema()
+    api_paths = {path.removeprefix("/api/v1") for path in schema["paths"]}
+    uncovered = api_paths - COVERED_API_PATHS - PUBLIC_API_PATHS
+    assert uncovered == set(), "add the new API endpoints to API"

@@ -1,0 +1,46 @@
+from django import template
+from django.utils.http import urlencode
+
+register = template.Library()
+
+
+@register.filter
+def accessible(bound_field):
+    """The field's widget, linked to its help text and errors for screen readers."""
+    described = []
+    if bound_field.help_text:
+        described.append(f"{bound_field.auto_id}_help")
+    if bound_field.errors:
+        described.append(f"{bound_field.auto_id}_error")
+    attrs = {}
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    if bound_field.errors:
+        attrs["aria-invalid"] = "true"
+    return bound_field.as_widget(attrs=attrs)
+
+
+@register.filter
+def is_checkbox(bound_field) -> bool:
+    return getattr(bound_field.field.widget, "input_type", None) == "checkbox" and not getattr(
+        bound_field.field.widget, "allow_multiple_selected", False
+    )
+
+
+@register.filter
+def is_multiple_choice(bound_field) -> bool:
+    return getattr(bound_field.field.widget, "allow_multiple_selected", False) and getattr(
+        bound_field.field.widget, "input_type", None
+    ) in ("checkbox", "radio")
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with some parameters replaced (for filters and pagination)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return "?" + urlencode(sorted(params.lists()), doseq=True) if params else "?"
