@@ -1,28 +1,13 @@
 """Fixtures shared by every app's tests: people in each role, with two-factor set up for staff."""
 
-import pyotp
 import pytest
-from allauth.account.models import EmailAddress
-from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP
 
-from manassa.accounts.models import PlatformRoleName, User
+from manassa.accounts.models import PlatformRoleName
+from manassa.accounts.tests.factories import make_user
 from manassa.entities.models import Entity, EntityKind, EntityRole, Membership
 
-TOTP_SECRET = "JBSWY3DPEHPK3PXP"
-PASSWORD = "Correct-Horse-2026"
-
-
-def make_user(email: str, *, totp: bool = False, **fields) -> User:
-    user = User.objects.create_user(email=email, password=PASSWORD, **fields)
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    if totp:
-        TOTP.activate(user, TOTP_SECRET)
-    return user
-
-
-def totp_now() -> str:
-    return pyotp.TOTP(TOTP_SECRET).now()
+# A real OpenID Connect provider in a second process: the `oidc_provider` fixture.
+pytest_plugins = ["tests.oidc_provider.fixtures"]
 
 
 @pytest.fixture
@@ -53,7 +38,3 @@ def people(db, entity_a, entity_b):
 @pytest.fixture
 def customer(people):
     return people["customer"]
-
-
-def has_totp(user) -> bool:
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

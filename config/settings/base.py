@@ -183,6 +183,7 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 # --- Static and media -----------------------------------------------------
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [SRC_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
@@ -272,3 +273,4 @@ LOGGING = {
 }
 MANASSA_METRICS_TOKEN = os.environ.get("MANASSA_METRICS_TOKEN", "")
 MANASSA_TRUSTED_PROXIES = int(os.environ.get("MANASSA_TRUSTED_PROXIES", "0"))
+MANASSA_AUDIT_DB_GUARD = env_bool("MANASSA_AUDIT_DB_GUARD", True)

@@ -8,7 +8,8 @@ from manassa.accounts.selectors import user_has_totp
 # set-up pages themselves, signing out, the language switch and the probes.
 _ALLOWED_NAMES = {
     "mfa_activate_totp", "mfa_index", "mfa_view_recovery_codes", "mfa_generate_recovery_codes",
-    "mfa_download_recovery_codes", "account_logout", "set_language", "healthz", "readyz", "metrics",
+    "mfa_download_recovery_codes", "mfa_reauthenticate", "account_reauthenticate",
+    "account_logout", "set_language", "healthz", "readyz", "metrics",
     "javascript-catalog",
 }
 

@@ -22,8 +22,8 @@ from manassa.entities.services import entity_create, membership_set
 
 DEMO_CATALOG = Path(__file__).resolve().parents[1] / "catalog" / "fixtures" / "demo-catalog.json"
 DEMO_PASSWORD = "Manassa-Demo-2026"
-# Base32; add it to any authenticator app, or: oathtool --totp -b MANASSADEMOSTAFF
-DEMO_TOTP_SECRET = "MANASSADEMOSTAFF"
+# Base32; add it to any authenticator app, or: oathtool --totp -b MANASSADEMOSTAFFTOTPSECRETKEY234
+DEMO_TOTP_SECRET = "MANASSADEMOSTAFFTOTPSECRETKEY234"
 
 # (e-mail, Arabic name, English name, entity code or None, entity role or platform role)
 DEMO_USERS = [

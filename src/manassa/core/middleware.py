@@ -49,7 +49,8 @@ class MetricsMiddleware:
 class ApplicationErrorMiddleware:
     """Business errors that escape a page view: sign-in for 401, the error page otherwise.
 
-    404 and 403 are Django's own exceptions too and never reach here.
+    NotFound and Forbidden are also Django's Http404 and PermissionDenied, and are
+    left to Django's handlers so they get the same pages as every other 404/403.
     """
 
     def __init__(self, get_response):
@@ -60,12 +61,16 @@ class ApplicationErrorMiddleware:
 
     def process_exception(self, request, exception):
         from django.contrib.auth.views import redirect_to_login
+        from django.core.exceptions import PermissionDenied
+        from django.http import Http404
         from django.shortcuts import render
 
         from manassa.core.errors import ApplicationError, NotAuthenticated
 
         if isinstance(exception, NotAuthenticated):
             return redirect_to_login(request.get_full_path())
+        if isinstance(exception, (Http404, PermissionDenied)):
+            return None  # Django's own 403/404 handlers render those pages
         if isinstance(exception, ApplicationError):
             return render(request, "error.html", {"error": exception}, status=exception.status)
         return None

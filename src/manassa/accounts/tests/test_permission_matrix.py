@@ -101,7 +101,7 @@ def test_staff_api(client, people, role, case):
 
 
 def test_member_list_shows_only_own_entity_staff(client, people, entity_b):
-    from conftest import make_user
+    from manassa.accounts.tests.factories import make_user
     from manassa.entities.models import Membership
 
     outsider = make_user("outsider@example.test", totp=True)

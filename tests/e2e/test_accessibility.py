@@ -1,0 +1,102 @@
+"""axe-core and the untranslated-text check on every page of the shell, in Arabic and in English."""
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from manassa.accounts.models import PlatformRole
+from manassa.accounts.tests.factories import make_user
+from manassa.audit.services import audit_record
+from manassa.catalog.models import Sector
+from manassa.entities.models import Entity, Membership
+from tests.e2e.browser import check_page
+
+pytestmark = pytest.mark.e2e
+
+# (who is signed in, path without the language prefix, expected HTTP status)
+PAGES = [
+    (None, "/", 200),
+    (None, "/accounts/login/", 200),
+    (None, "/accounts/signup/", 200),
+    (None, "/accounts/password/reset/", 200),
+    (None, "/no-such-page/", 404),
+    ("customer", "/accounts/profile/", 200),
+    ("customer", "/accounts/2fa/", 200),
+    ("customer", "/accounts/password/change/", 200),
+    ("customer", "/accounts/email/", 200),
+    ("customer", "/digital-office/", 403),
+    ("admin", "/backoffice/", 200),
+    ("admin", "/backoffice/entities/SEWA/", 200),
+    ("admin", "/backoffice/entities/SEWA/edit/", 200),
+    ("admin", "/backoffice/entities/SEWA/api-keys/", 200),
+    ("do_admin", "/digital-office/", 200),
+    ("auditor", "/audit/", 200),
+]
+DATA_WORDS = {"SEWA", "ICP"}  # entity codes are identifiers, not text to translate
+
+
+@pytest.fixture
+def population(transactional_db):
+    sewa = Entity.objects.create(code="SEWA", kind="local", name_ar="هيئة كهرباء ومياه وغاز الشارقة",
+                                 name_en="Sharjah Electricity, Water and Gas Authority", website="https://sewa.example")
+    Entity.objects.create(code="ICP", kind="federal", name_ar="الهيئة الاتحادية للهوية والجنسية",
+                          name_en="Federal Authority for Identity and Citizenship")
+    Sector.objects.create(code="utilities", name_ar="الكهرباء والمياه", name_en="Electricity and water")
+    people = {"customer": make_user("customer@example.test", name_ar="مريم", name_en="Maryam")}
+    people["admin"] = make_user("admin@example.test", totp=True, name_ar="يوسف", name_en="Yousef")
+    Membership.objects.create(user=people["admin"], entity=sewa, role="admin")
+    for role in ("do_admin", "auditor"):
+        people[role] = make_user(f"{role}@example.test", totp=True)
+        PlatformRole.objects.create(user=people[role], role=role)
+    audit_record(actor=people["admin"], action="entity.updated", obj=sewa, entity_code="SEWA",
+                 changes={"phone": ["", "1"]}, ip="127.0.0.1")
+    return people
+
+
+def _sign_in(page, live_server, user):
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies([{
+        "name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "url": live_server.url,
+    }])
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_every_shell_page_is_accessible_and_translated(page, live_server, population, lang):
+    page.context.add_cookies([{"name": "manassa_cookies", "value": "ok", "url": live_server.url}])
+    signed_in = None
+    failures = []
+    for who, path, status in PAGES:
+        if who != signed_in:
+            page.context.clear_cookies()
+            page.context.add_cookies([{"name": "manassa_cookies", "value": "ok", "url": live_server.url}])
+            if who:
+                _sign_in(page, live_server, population[who])
+            signed_in = who
+        response = page.goto(f"/{lang}{path}")
+        assert response.status == status, (lang, path, response.status)
+        try:
+            check_page(page, DATA_WORDS)
+        except AssertionError as exc:
+            failures.append(str(exc))
+    assert not failures, "\n\n".join(failures)
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_cookie_notice_and_mobile_layout(browser, live_server, population, lang):
+    context = browser.new_context(base_url=live_server.url, bypass_csp=True, viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    page.goto(f"/{lang}/")
+    assert page.locator(".cookie-notice").is_visible()
+    check_page(page, DATA_WORDS)
+    page.keyboard.press("Tab")
+    focused = page.evaluate("() => document.activeElement.className")
+    assert "skip-link" in focused  # the first Tab lands on the skip link
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => location.hash") == "#main"
+    page.locator(".cookie-notice button").click()
+    assert page.locator(".cookie-notice").count() == 0
+    scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert scroll_width <= 375, "the page scrolls sideways on a phone"
+    context.close()
