@@ -60,10 +60,12 @@ css: node_modules/.package-lock.json
 	npm run build
 
 messages: $(STAMP)
+	# English is the source language; its catalogue is rebuilt so no fuzzy guess survives.
+	rm -f locale/en/LC_MESSAGES/django.po
 	$(BIN)/manassa makemessages -l ar -l en --no-obsolete --no-location --ignore ".venv/*" \
 		--ignore "node_modules/*" --ignore "var/*" --ignore "tests/*" --ignore "benchmarks/*"
-	# English is the source language: its catalogue repeats each message.
 	msgen --no-wrap locale/en/LC_MESSAGES/django.po -o locale/en/LC_MESSAGES/django.po
+	sed -i "/^#, fuzzy$$/d" locale/en/LC_MESSAGES/django.po
 	$(BIN)/manassa compilemessages --ignore ".venv/*" --ignore "node_modules/*"
 	@msgfmt --statistics -o /dev/null locale/ar/LC_MESSAGES/django.po
 

@@ -10,6 +10,16 @@ from manassa.entities.models import Entity, EntityKind, EntityRole, Membership
 pytest_plugins = ["tests.oidc_provider.fixtures"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters and other cached values never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def entity_a(db):
     return Entity.objects.create(code="ENT-A", kind=EntityKind.LOCAL, name_ar="الجهة أ", name_en="Entity A")

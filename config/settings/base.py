@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "manassa.audit",
     "manassa.entities",
     "manassa.accounts",
+    "manassa.accounts.uaepass",
     "manassa.catalog",
 ]
 

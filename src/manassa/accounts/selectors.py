@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 
+from manassa.accounts.models import User
 from manassa.accounts.permissions import Perm, has_platform_perm
 from manassa.core.errors import Forbidden, NotAuthenticated
 
@@ -16,3 +18,15 @@ def require_platform_perm(user, perm: Perm) -> None:
         raise NotAuthenticated()
     if not has_platform_perm(user, perm):
         raise Forbidden()
+
+
+def email_registered(*, email: str) -> bool:
+    """Whether any account already uses this address, as its login or as a secondary address."""
+    if not email:
+        return False
+    return (User.objects.filter(email__iexact=email).exists()
+            or EmailAddress.objects.filter(email__iexact=email).exists())
+
+
+def emirates_id_taken(*, emirates_id: str, exclude_user_id: int | None = None) -> bool:
+    return User.objects.filter(emirates_id=emirates_id).exclude(pk=exclude_user_id).exists()

@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from manassa.accounts.identity import IdentityProfile
 from manassa.accounts.models import PlatformRole, User
 from manassa.accounts.permissions import forget_roles
+from manassa.accounts.selectors import emirates_id_taken
 from manassa.accounts.validators import normalize_emirates_id, normalize_uae_mobile
 from manassa.audit.services import audit_record, model_changes
 from manassa.core.errors import InvalidInput, from_validation_error
+
+logger = logging.getLogger(__name__)
 
 PROFILE_FIELDS = ["name_ar", "name_en", "emirates_id", "mobile", "preferred_language",
                   "notify_email", "notify_sms", "notify_in_app"]
@@ -91,3 +97,54 @@ def platform_role_revoke(*, actor, user: User, role: str) -> None:
         audit_record(actor=actor, action="platform_role.revoked", object_type="accounts.platformrole",
                      object_id=f"{user.pk}:{role}", changes={"user": user.email, "role": role})
     forget_roles(user)
+
+
+# What a returning person's identity provider may refresh. The e-mail address
+# and mobile number stay as the person keeps them in their profile.
+IDENTITY_SYNC_FIELDS = ["name_ar", "name_en", "user_type", "emirates_id"]
+
+
+def _masked(changes: dict) -> dict:
+    if "emirates_id" in changes:
+        # The identifier itself is personal data: the trail records that it changed, not its value.
+        changes["emirates_id"] = ["…" if changes["emirates_id"][0] else None, "…"]
+    return changes
+
+
+@transaction.atomic
+def identity_user_created(*, user: User, provider: str) -> None:
+    """Audit an account created by signing in with an identity provider (allauth saved it)."""
+    changes = {"email": user.email, "identity_provider": provider}
+    if user.user_type:
+        changes["user_type"] = user.user_type
+    audit_record(actor=user, action="user.created", obj=user, changes=changes)
+
+
+@transaction.atomic
+def identity_profile_sync(*, user: User, provider: str, profile: IdentityProfile) -> User:
+    """Refresh a returning person's names, assurance level and missing Emirates ID from their provider.
+
+    A claim the provider did not send leaves the field as it is. The
+    assurance level follows the provider both ways: an account downgraded at
+    UAE PASS is downgraded here. An Emirates ID already on another account is
+    not copied: only the provider's stable id links accounts, never an attribute.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    before = {name: getattr(user, name) for name in IDENTITY_SYNC_FIELDS}
+    for name in ("name_ar", "name_en", "user_type"):
+        value = getattr(profile, name)
+        if value:
+            setattr(user, name, value)
+    if profile.emirates_id and not user.emirates_id:
+        if emirates_id_taken(emirates_id=profile.emirates_id, exclude_user_id=user.pk):
+            logger.warning("identity sync: Emirates ID from %s is already on another account", provider,
+                           extra={"user_id": user.pk})
+        else:
+            user.emirates_id = profile.emirates_id
+    changes = model_changes(user, IDENTITY_SYNC_FIELDS, before)
+    if changes:
+        user.save(update_fields=list(changes))
+        changes = _masked(changes)
+        changes["identity_provider"] = provider
+        audit_record(actor=user, action="profile.synced_from_identity", obj=user, changes=changes)
+    return user

@@ -10,9 +10,20 @@ from manassa.audit.services import audit_record
 
 
 @pytest.fixture(autouse=True)
-def _guarded(db):
-    """Every test runs with the append-only triggers, as in production."""
+def _guarded(request):
+    """Every test runs with the append-only triggers, as in production.
+
+    In an ordinary test the DDL is rolled back with the test's transaction; a
+    transactional test commits it, so the triggers are removed afterwards to
+    let the runner empty the tables.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction"))
+    request.getfixturevalue("transactional_db" if transactional else "db")
     db_guard.install(connection)
+    yield
+    if transactional:
+        db_guard.uninstall(connection)
 
 
 def _events(n=5):

@@ -21,11 +21,23 @@ def test_home_in_both_languages(client, lang, direction, title, entity_a):
 
 
 @pytest.mark.django_db
-def test_language_switch_keeps_the_page(client):
-    response = client.post("/i18n/setlang/", {"language": "en", "next": "/ar/accounts/login/?next=/ar/"})
+@pytest.mark.parametrize("browser_language", ["ar", "en", "fr"])
+def test_language_switch_keeps_the_page(client, browser_language):
+    # Whatever the browser's own language, the switch lands on the same page.
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/ar/accounts/login/?next=/ar/"},
+                           HTTP_ACCEPT_LANGUAGE=browser_language)
     assert response.status_code == 302
     assert response["Location"] == "/en/accounts/login/?next=/ar/"
     assert response.cookies["manassa_language"].value == "en"
+    back = client.post("/i18n/setlang/", {"language": "ar", "next": "/en/accounts/profile/"},
+                       HTTP_ACCEPT_LANGUAGE=browser_language)
+    assert back["Location"] == "/ar/accounts/profile/"
+
+
+@pytest.mark.django_db
+def test_language_switch_refuses_unknown_languages_and_outside_targets(client):
+    assert client.post("/i18n/setlang/", {"language": "xx", "next": "/ar/"})["Location"] == "/ar/"
+    assert client.post("/i18n/setlang/", {"language": "en", "next": "https://evil.example/"})["Location"] == "/"
 
 
 @pytest.mark.django_db

@@ -1,0 +1,1 @@
+"""UAE PASS, the UAE's national digital identity, as an allauth provider (see docs/identity.md)."""
