@@ -64,6 +64,8 @@ class User(AbstractBaseUser, PermissionsMixin):
                                  default=UserType.NONE, blank=True)
     interests = models.ManyToManyField("catalog.Sector", verbose_name=_("interests"), blank=True,
                                        related_name="interested_users")
+    life_events = models.ManyToManyField("catalog.LifeEvent", verbose_name=_("life events"), blank=True,
+                                         related_name="interested_users")
     notify_email = models.BooleanField(_("e-mail notifications"), default=True)
     notify_sms = models.BooleanField(_("SMS notifications"), default=True)
     notify_in_app = models.BooleanField(_("notifications in the portal"), default=True)
