@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from config.api import api
 from manassa.core import views as core_views
+from manassa.catalog.backoffice_urls import backoffice_urlpatterns, review_urlpatterns
 from manassa.entities.urls import digital_office_urlpatterns
 
 urlpatterns = [
@@ -18,10 +19,13 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("", include("manassa.core.urls")),
+    path("", include("manassa.catalog.urls")),
     path("accounts/", include("allauth.urls")),
     path("accounts/", include("manassa.accounts.urls")),
     path("backoffice/", include("manassa.entities.urls")),
+    path("backoffice/entities/<str:code>/services/", include(backoffice_urlpatterns)),
     path("digital-office/", include(digital_office_urlpatterns)),
+    path("digital-office/catalog/", include(review_urlpatterns)),
     path("audit/", include("manassa.audit.urls")),
     prefix_default_language=True,
 )

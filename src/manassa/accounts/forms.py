@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from manassa.accounts.models import Language
-from manassa.catalog.models import Sector
+from manassa.catalog.models import LifeEvent, Sector
 
 
 class ProfileForm(forms.Form):
@@ -21,6 +21,11 @@ class ProfileForm(forms.Form):
         label=_("Interests"), queryset=Sector.objects.all(), required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("We suggest services from the sectors you choose."),
+    )
+    life_events = forms.ModelMultipleChoiceField(
+        label=_("Life events"), queryset=LifeEvent.objects.all(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Moments you are going through, such as moving home: we show the services they need."),
     )
     notify_email = forms.BooleanField(label=_("E-mail"), required=False)
     notify_sms = forms.BooleanField(label=_("SMS"), required=False)

@@ -21,16 +21,18 @@ class Perm(StrEnum):
     DIGITAL_OFFICE = "digitaloffice.view"     # dashboards over every entity
     ENTITIES_MANAGE = "entities.manage"       # create entities, assign staff
     AUDIT_VIEW = "audit.view"                 # read the audit trail
+    CATALOG_EDIT = "catalog.edit"             # propose changes to the entity's services
+    CATALOG_PUBLISH = "catalog.publish"       # publish or return proposed changes, edit synonyms
 
 
 _OFFICER = {Perm.BACKOFFICE, Perm.ENTITY_VIEW}
 ENTITY_ROLE_PERMS: dict[str, frozenset[Perm]] = {
     EntityRole.OFFICER: frozenset(_OFFICER),
     EntityRole.SUPERVISOR: frozenset(_OFFICER),
-    EntityRole.ADMIN: frozenset(_OFFICER | {Perm.ENTITY_EDIT, Perm.APIKEYS_MANAGE}),
+    EntityRole.ADMIN: frozenset(_OFFICER | {Perm.ENTITY_EDIT, Perm.APIKEYS_MANAGE, Perm.CATALOG_EDIT}),
 }
 PLATFORM_ROLE_PERMS: dict[str, frozenset[Perm]] = {
-    PlatformRoleName.DO_ADMIN: frozenset({Perm.DIGITAL_OFFICE, Perm.ENTITIES_MANAGE}),
+    PlatformRoleName.DO_ADMIN: frozenset({Perm.DIGITAL_OFFICE, Perm.ENTITIES_MANAGE, Perm.CATALOG_PUBLISH}),
     PlatformRoleName.DO_ANALYST: frozenset({Perm.DIGITAL_OFFICE}),
     PlatformRoleName.AUDITOR: frozenset({Perm.AUDIT_VIEW}),
 }

@@ -35,7 +35,7 @@ def user_create(*, actor, email: str, password: str | None, **fields) -> User:
 
 
 @transaction.atomic
-def profile_update(*, actor, user: User, interests=None, **fields) -> User:
+def profile_update(*, actor, user: User, interests=None, life_events=None, **fields) -> User:
     """Update a person's profile; identifiers are normalised, bad input changes nothing."""
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
@@ -75,6 +75,12 @@ def profile_update(*, actor, user: User, interests=None, **fields) -> User:
         new = {sector.code for sector in interests}
         if old != new:
             changes["interests"] = [sorted(old), sorted(new)]
+    if life_events is not None:
+        old = set(user.life_events.values_list("code", flat=True))
+        user.life_events.set(life_events)
+        new = {event.code for event in life_events}
+        if old != new:
+            changes["life_events"] = [sorted(old), sorted(new)]
     if changes:
         audit_record(actor=actor, action="profile.updated", obj=user, changes=changes)
     return user

@@ -17,8 +17,9 @@ def profile(request):
         if form.is_valid():
             data = dict(form.cleaned_data)
             interests = list(data.pop("interests"))
+            life_events = list(data.pop("life_events"))
             try:
-                profile_update(actor=user, user=user, interests=interests,
+                profile_update(actor=user, user=user, interests=interests, life_events=life_events,
                                **{k: v for k, v in data.items() if k in PROFILE_FIELDS})
             except InvalidInput as exc:
                 for field, errors in exc.fields.items():
@@ -32,5 +33,6 @@ def profile(request):
     else:
         initial = {name: getattr(user, name) for name in PROFILE_FIELDS}
         initial["interests"] = list(user.interests.all())
+        initial["life_events"] = list(user.life_events.all())
         form = ProfileForm(initial=initial)
     return render(request, "accounts/profile.html", {"form": form, "roles": role_names(user)})

@@ -149,9 +149,9 @@ class RevisionStatus(models.TextChoices):
 class ServiceRevision(models.Model):
     """A change to a service (or a new service) proposed by its entity, reviewed by the Digital Office.
 
-    ``data`` holds the proposed service in the interchange format's shape
-    (bilingual objects, fee as a decimal string), so one validator serves the
-    back-office editor, the import and the API.
+    ``data`` holds the proposed values of the service's fields (``name_ar``,
+    ``fee_amount`` in fils, ``sector`` and ``life_events`` as codes…), exactly
+    what publishing writes onto the ``Service`` row.
     """
 
     entity = models.ForeignKey("entities.Entity", on_delete=models.CASCADE, related_name="service_revisions")

@@ -8,15 +8,23 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from manassa.catalog.models import Sector
+from manassa.catalog.selectors import (
+    life_events_with_counts,
+    sectors_with_counts,
+    services_most_used,
+    services_recommended_for,
+)
 from manassa.core import metrics as prom
 from manassa.entities.selectors import entities_public
 
 
 def home(request):
     return render(request, "core/home.html", {
-        "sectors": Sector.objects.all(),
-        "entities": entities_public(),
+        "sectors": sectors_with_counts(),
+        "life_events": life_events_with_counts(),
+        "most_used": services_most_used(limit=8),
+        "recommended": services_recommended_for(user=request.user, limit=6),
+        "entity_count": entities_public().count(),
     })
 
 

@@ -40,6 +40,32 @@ PAGES = [
      expect(404, anonymous=LOGIN)),
     ("revoke other key via own entity", "post", "backoffice:api_key_revoke", {"code": "ENT-A", "prefix": "<B>"},
      expect(404, anonymous=LOGIN, officer=403, supervisor=403)),
+    ("entity services", "get", "backoffice_catalog:list", {"code": "ENT-A"},
+     expect(404, anonymous=LOGIN, officer=200, supervisor=200, admin=200)),
+    ("other entity services", "get", "backoffice_catalog:list", {"code": "ENT-B"}, expect(404, anonymous=LOGIN)),
+    ("propose a service", "get", "backoffice_catalog:new", {"code": "ENT-A"},
+     expect(404, anonymous=LOGIN, officer=403, supervisor=403, admin=200)),
+    ("propose for other entity", "get", "backoffice_catalog:new", {"code": "ENT-B"}, expect(404, anonymous=LOGIN)),
+    ("edit own service", "get", "backoffice_catalog:edit", {"code": "ENT-A", "service_code": "A-SVC"},
+     expect(404, anonymous=LOGIN, officer=403, supervisor=403, admin=200)),
+    ("edit other entity's service", "get", "backoffice_catalog:edit", {"code": "ENT-B", "service_code": "B-SVC"},
+     expect(404, anonymous=LOGIN)),
+    ("edit other service via own entity", "get", "backoffice_catalog:edit",
+     {"code": "ENT-A", "service_code": "B-SVC"}, expect(404, anonymous=LOGIN, officer=403, supervisor=403)),
+    ("own change", "get", "backoffice_catalog:revision", {"code": "ENT-A", "revision_id": "<RA>"},
+     expect(404, anonymous=LOGIN, officer=200, supervisor=200, admin=200)),
+    ("other change via own entity", "get", "backoffice_catalog:revision", {"code": "ENT-A", "revision_id": "<RB>"},
+     expect(404, anonymous=LOGIN)),
+    ("submit own change", "post", "backoffice_catalog:submit", {"code": "ENT-A", "revision_id": "<RA>"},
+     expect(404, anonymous=LOGIN, officer=403, supervisor=403, admin=302)),
+    ("submit other change", "post", "backoffice_catalog:submit", {"code": "ENT-B", "revision_id": "<RB>"},
+     expect(404, anonymous=LOGIN)),
+    ("review queue", "get", "digital_office_catalog:queue", {},
+     expect(403, anonymous=LOGIN, do_admin=200, do_analyst=200)),
+    ("review a change", "get", "digital_office_catalog:review", {"revision_id": "<RA>"},
+     expect(403, anonymous=LOGIN, do_admin=200, do_analyst=200)),
+    ("act on a change", "post", "digital_office_catalog:review", {"revision_id": "<RB>"},
+     expect(403, anonymous=LOGIN, do_admin=200)),
     ("digital office", "get", "digital_office:home", {},
      expect(403, anonymous=LOGIN, do_admin=200, do_analyst=200)),
     ("audit trail", "get", "audit:events", {}, expect(403, anonymous=LOGIN, auditor=200)),
@@ -56,7 +82,7 @@ API = [
     ("system whoami by session", "get", "/api/v1/system/whoami", expect(401)),
 ]
 
-STAFF_NAMESPACES = {"backoffice", "digital_office", "audit"}
+STAFF_NAMESPACES = {"backoffice", "digital_office", "audit", "backoffice_catalog", "digital_office_catalog"}
 COVERED_API_PATHS = {
     "/backoffice/entities/{code}/members", "/audit/events", "/me", "/system/whoami",
 }
@@ -65,9 +91,21 @@ PUBLIC_API_PATHS = {"/entities", "/entities/{code}"}
 
 @pytest.fixture
 def keys(people, entity_a, entity_b):
+    from manassa.catalog.models import ServiceRevision
+    from manassa.catalog.tests.factories import make_sector, make_service
+
     key_a, token_a = api_key_issue(actor=None, entity=entity_a, name="A system")
     key_b, token_b = api_key_issue(actor=None, entity=entity_b, name="B system")
-    return {"<A>": key_a.prefix, "<B>": key_b.prefix, "token_a": token_a, "token_b": token_b}
+    sector = make_sector()
+    make_service(entity=entity_a, sector=sector, code="A-SVC", name_ar="أ", name_en="A")
+    make_service(entity=entity_b, sector=sector, code="B-SVC", name_ar="ب", name_en="B")
+    revisions = {
+        key: ServiceRevision.objects.create(entity=entity, code=code, status="submitted",
+                                            data={"name_ar": "x", "name_en": "x", "sector": "health"})
+        for key, entity, code in (("<RA>", entity_a, "A-NEW"), ("<RB>", entity_b, "B-NEW"))
+    }
+    return {"<A>": key_a.prefix, "<B>": key_b.prefix, "token_a": token_a, "token_b": token_b,
+            **{key: revision.pk for key, revision in revisions.items()}}
 
 
 def _client_for(client, people, role):

@@ -44,3 +44,29 @@ def query_with(context, **changes) -> str:
         else:
             params[key] = value
     return "?" + urlencode(sorted(params.lists()), doseq=True) if params else "?"
+
+
+@register.filter
+def money(amount, currency="AED"):
+    from manassa.core.money import format_money
+
+    if amount in (None, ""):
+        return ""
+    return format_money(int(amount), currency)
+
+
+@register.filter
+def field_value(value, field=""):
+    """A stored field value as readable text: lists joined, bilingual items in the page's language, fils as money."""
+    from manassa.core.i18n import pick
+    from manassa.core.money import format_money
+
+    if value in (None, "", [], {}):
+        return "—"
+    if field == "fee_amount":
+        return format_money(int(value))
+    if isinstance(value, list):
+        return " · ".join(pick(item) if isinstance(item, dict) else str(item) for item in value)
+    if isinstance(value, dict):
+        return pick(value)
+    return str(value)

@@ -1,0 +1,142 @@
+"""Public catalog pages: search, browse by sector, entity and life event, and the service page."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from django.urls import reverse
+
+from manassa.catalog.models import Audience, Service
+from manassa.catalog.selectors import (
+    life_event_get,
+    life_events_with_counts,
+    sector_get,
+    sectors_with_counts,
+    service_public_get,
+    services_for_life_event,
+    services_in_sector,
+    services_of_entity,
+    services_related,
+)
+from manassa.entities.selectors import entities_public, entity_public_get
+
+RESULTS_PER_PAGE = 20
+
+
+def _crumbs(*items):
+    return [{"label": label, "url": url} for label, url in items]
+
+
+def search(request):
+    from manassa.catalog.search.selectors import highlight_html, search_services
+
+    query = request.GET.get("q", "").strip()[:200]
+    filters = {
+        "sector": request.GET.get("sector") or None,
+        "entity": request.GET.get("entity") or None,
+        "audience": request.GET.get("audience") or None,
+        "free": {"free": True, "paid": False}.get(request.GET.get("fee", "")),
+    }
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    results = None
+    hits = []
+    if query:
+        results = search_services(query=query, limit=RESULTS_PER_PAGE, offset=(page - 1) * RESULTS_PER_PAGE,
+                                  **filters)
+        by_id = Service.objects.select_related("entity", "sector").in_bulk([h.service_id for h in results.results])
+        for hit in results.results:
+            service = by_id.get(hit.service_id)
+            if service is None:
+                continue
+            hits.append({
+                "service": service,
+                "name_html": highlight_html(service.name, query, results.lang),
+                "description_html": highlight_html(service.description, query, results.lang),
+            })
+    return render(request, "catalog/search.html", {
+        "query": query,
+        "results": results,
+        "hits": hits,
+        "page": page,
+        "start": (page - 1) * RESULTS_PER_PAGE + 1,
+        "has_next": bool(results and results.total > page * RESULTS_PER_PAGE),
+        "filters": filters,
+        "fee_filter": request.GET.get("fee", ""),
+        "sectors": sectors_with_counts(),
+        "entities": entities_public(),
+        "audiences": Audience.choices,
+        "breadcrumbs": _crumbs((_("Search"), None)),
+    })
+
+
+def suggest(request):
+    """The suggestion list under the search box (htmx partial)."""
+    from manassa.catalog.search.selectors import suggest_services
+
+    query = request.GET.get("q", "").strip()[:100]
+    hits = suggest_services(query=query, limit=8) if len(query) >= 2 else []
+    by_id = Service.objects.in_bulk([h.service_id for h in hits])
+    return render(request, "catalog/_suggestions.html", {
+        "query": query,
+        "services": [by_id[h.service_id] for h in hits if h.service_id in by_id],
+    })
+
+
+def service_detail(request, slug):
+    service = service_public_get(slug=slug)
+    return render(request, "catalog/service_detail.html", {
+        "service": service,
+        "related": services_related(service=service),
+        "life_events": list(service.life_events.all()),
+        "breadcrumbs": _crumbs(
+            (service.sector.name, reverse("catalog:sector", args=[service.sector.code])),
+            (service.name, None),
+        ),
+    })
+
+
+@login_required
+def service_start(request, slug):
+    service = service_public_get(slug=slug)
+    return render(request, "catalog/service_start.html", {"service": service})
+
+
+def sector_detail(request, code):
+    sector = sector_get(code=code)
+    return render(request, "catalog/service_list.html", {
+        "title": sector.name,
+        "services": services_in_sector(sector=sector),
+        "breadcrumbs": _crumbs((_("All services"), reverse("catalog:browse")), (sector.name, None)),
+    })
+
+
+def life_event_detail(request, code):
+    event = life_event_get(code=code)
+    return render(request, "catalog/service_list.html", {
+        "title": event.name,
+        "intro": _("Services people often need at this moment, from every entity involved."),
+        "services": services_for_life_event(life_event=event),
+        "breadcrumbs": _crumbs((_("All services"), reverse("catalog:browse")), (event.name, None)),
+    })
+
+
+def entity_detail(request, code):
+    entity = entity_public_get(code=code)
+    return render(request, "catalog/service_list.html", {
+        "title": entity.name,
+        "entity": entity,
+        "services": services_of_entity(entity=entity),
+        "breadcrumbs": _crumbs((_("All services"), reverse("catalog:browse")), (entity.name, None)),
+    })
+
+
+def browse(request):
+    return render(request, "catalog/browse.html", {
+        "sectors": sectors_with_counts(),
+        "life_events": life_events_with_counts(),
+        "entities": entities_public(),
+        "breadcrumbs": _crumbs((_("All services"), None)),
+    })
