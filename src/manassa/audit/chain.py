@@ -42,3 +42,20 @@ def event_digest(
         default=str,
     )
     return hashlib.sha256((prev_hash + payload).encode("utf-8")).hexdigest()
+
+
+def digest_of(event, prev_hash: str) -> str:
+    """The hash an ``AuditEvent`` (saved or about to be) must carry after ``prev_hash``."""
+    return event_digest(
+        prev_hash=prev_hash,
+        event_id=event.id,
+        created_at=event.created_at,
+        actor_id=event.actor_id,
+        actor_label=event.actor_label,
+        action=event.action,
+        object_type=event.object_type,
+        object_id=event.object_id,
+        entity_code=event.entity_code,
+        changes=event.changes,
+        ip=event.ip,
+    )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from manassa.audit.chain import GENESIS, event_digest
+from manassa.audit.chain import GENESIS, digest_of
 from manassa.audit.models import AuditChainHead, AuditEvent
 
 
@@ -29,19 +29,7 @@ def audit_chain_verify(*, batch_size: int = 2000) -> ChainReport:
                 return ChainReport(False, checked, expected_id, f"event {expected_id} is missing")
             if event.prev_hash != prev_hash:
                 return ChainReport(False, checked, event.id, "previous hash does not match")
-            digest = event_digest(
-                prev_hash=prev_hash,
-                event_id=event.id,
-                created_at=event.created_at,
-                actor_id=event.actor_id,
-                actor_label=event.actor_label,
-                action=event.action,
-                object_type=event.object_type,
-                object_id=event.object_id,
-                entity_code=event.entity_code,
-                changes=event.changes,
-                ip=event.ip,
-            )
+            digest = digest_of(event, prev_hash)
             if digest != event.hash:
                 return ChainReport(False, checked, event.id, "content does not match its hash")
             prev_hash = event.hash

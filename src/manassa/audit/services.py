@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from manassa.audit.chain import GENESIS, event_digest
+from manassa.audit.chain import GENESIS, digest_of
 from manassa.audit.models import AuditChainHead, AuditEvent
 from manassa.core import context, metrics
 
@@ -58,23 +58,9 @@ def audit_record(
             id=1, defaults={"last_event_id": 0, "last_hash": GENESIS}
         )
         event_id = (head.last_event_id or 0) + 1
-        created_at = timezone.now()
-        digest = event_digest(
-            prev_hash=head.last_hash,
-            event_id=event_id,
-            created_at=created_at,
-            actor_id=actor_id,
-            actor_label=actor_label,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            entity_code=entity_code,
-            changes=changes,
-            ip=ip,
-        )
-        event = AuditEvent.objects.create(
+        event = AuditEvent(
             id=event_id,
-            created_at=created_at,
+            created_at=timezone.now(),
             actor_id=actor_id,
             actor_label=actor_label,
             action=action,
@@ -85,10 +71,11 @@ def audit_record(
             ip=ip,
             request_id=ctx.request_id if ctx.request_id != "-" else "",
             prev_hash=head.last_hash,
-            hash=digest,
         )
+        event.hash = digest_of(event, head.last_hash)
+        event.save(force_insert=True)
         head.last_event_id = event_id
-        head.last_hash = digest
+        head.last_hash = event.hash
         head.save(update_fields=["last_event_id", "last_hash"])
     metrics.AUDIT_EVENTS.labels(action).inc()
     return event

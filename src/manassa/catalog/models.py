@@ -17,8 +17,8 @@ SECTOR_CODE = RegexValidator(r"^[a-z0-9-]{2,40}$", _("Use 2–40 lowercase lette
 SERVICE_CODE = RegexValidator(r"^[A-Z0-9-]{2,40}$", _("Use 2–40 capital letters, digits or hyphens."))
 
 
-class Sector(models.Model):
-    """A field of government work used to browse services (health, housing…)."""
+class _BrowseCategory(models.Model):
+    """A bilingual, ordered way of grouping services for browsing."""
 
     code = models.CharField(_("code"), max_length=40, unique=True, validators=[SECTOR_CODE])
     name_ar = models.CharField(_("name (Arabic)"), max_length=120)
@@ -28,31 +28,27 @@ class Sector(models.Model):
     name = BilingualText()
 
     class Meta:
+        abstract = True
         ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Sector(_BrowseCategory):
+    """A field of government work used to browse services (health, housing…)."""
+
+    class Meta(_BrowseCategory.Meta):
         verbose_name = _("sector")
         verbose_name_plural = _("sectors")
 
-    def __str__(self) -> str:
-        return self.name
 
-
-class LifeEvent(models.Model):
+class LifeEvent(_BrowseCategory):
     """A moment in a person's life that needs several services ("having a baby")."""
 
-    code = models.CharField(_("code"), max_length=40, unique=True, validators=[SECTOR_CODE])
-    name_ar = models.CharField(_("name (Arabic)"), max_length=120)
-    name_en = models.CharField(_("name (English)"), max_length=120)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
-
-    name = BilingualText()
-
-    class Meta:
-        ordering = ["position", "code"]
+    class Meta(_BrowseCategory.Meta):
         verbose_name = _("life event")
         verbose_name_plural = _("life events")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Audience(models.TextChoices):
