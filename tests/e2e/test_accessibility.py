@@ -7,7 +7,9 @@ from django.test import Client
 from manassa.accounts.models import PlatformRole
 from manassa.accounts.tests.factories import make_user
 from manassa.audit.services import audit_record
-from manassa.catalog.models import Sector
+from manassa.catalog.models import LifeEvent, Sector, ServiceRevision
+from manassa.catalog.services import service_revision_data
+from manassa.catalog.tests.factories import make_service
 from manassa.entities.models import Entity, Membership
 from tests.e2e.browser import check_page
 
@@ -20,6 +22,12 @@ PAGES = [
     (None, "/accounts/signup/", 200),
     (None, "/accounts/password/reset/", 200),
     (None, "/no-such-page/", 404),
+    (None, "/services/", 200),
+    (None, "/sectors/utilities/", 200),
+    (None, "/life-events/moving-home/", 200),
+    (None, "/entities/SEWA/", 200),
+    (None, "/services/sewa-move-in/", 200),
+    (None, "/services/sewa-old/", 200),
     ("customer", "/accounts/profile/", 200),
     ("customer", "/accounts/2fa/", 200),
     ("customer", "/accounts/password/change/", 200),
@@ -29,7 +37,14 @@ PAGES = [
     ("admin", "/backoffice/entities/SEWA/", 200),
     ("admin", "/backoffice/entities/SEWA/edit/", 200),
     ("admin", "/backoffice/entities/SEWA/api-keys/", 200),
+    ("admin", "/backoffice/entities/SEWA/services/", 200),
+    ("admin", "/backoffice/entities/SEWA/services/new/", 200),
+    ("admin", "/backoffice/entities/SEWA/services/SEWA-MOVE-IN/edit/", 200),
+    ("admin", "/backoffice/entities/SEWA/services/changes/<R>/", 200),
+    ("customer", "/services/sewa-move-in/start/", 200),
     ("do_admin", "/digital-office/", 200),
+    ("do_admin", "/digital-office/catalog/", 200),
+    ("do_admin", "/digital-office/catalog/changes/<R>/", 200),
     ("auditor", "/audit/", 200),
 ]
 DATA_WORDS: set[str] = set()  # identifiers are marked .literal in the templates
@@ -41,7 +56,13 @@ def population(transactional_db):
                                  name_en="Sharjah Electricity, Water and Gas Authority", website="https://sewa.example")
     Entity.objects.create(code="ICP", kind="federal", name_ar="الهيئة الاتحادية للهوية والجنسية",
                           name_en="Federal Authority for Identity and Citizenship")
-    Sector.objects.create(code="utilities", name_ar="الكهرباء والمياه", name_en="Electricity and water")
+    utilities = Sector.objects.create(code="utilities", name_ar="الكهرباء والمياه", name_en="Electricity and water")
+    moving = LifeEvent.objects.create(code="moving-home", name_ar="الانتقال إلى منزل جديد", name_en="Moving home")
+    move_in = make_service(entity=sewa, sector=utilities, code="SEWA-MOVE-IN", name_ar="توصيل الخدمات لمسكن جديد",
+                           name_en="Move-in connection", life_events=[moving], fee_amount=10000,
+                           requirements=[{"ar": "عقد الإيجار", "en": "Tenancy contract"}], channels=["web", "center"])
+    make_service(entity=sewa, sector=utilities, code="SEWA-OLD", name_ar="خدمة ملغاة", name_en="Withdrawn service",
+                 status="retired")
     people = {"customer": make_user("customer@example.test", name_ar="مريم", name_en="Maryam")}
     people["admin"] = make_user("admin@example.test", totp=True, name_ar="يوسف", name_en="Yousef")
     Membership.objects.create(user=people["admin"], entity=sewa, role="admin")
@@ -50,6 +71,9 @@ def population(transactional_db):
         PlatformRole.objects.create(user=people[role], role=role)
     audit_record(actor=people["admin"], action="entity.updated", obj=sewa, entity_code="SEWA",
                  changes={"phone": ["", "1"]}, ip="127.0.0.1")
+    data = {**service_revision_data(move_in), "name_en": "Connection when moving in", "sla_days": 2}
+    people["revision"] = ServiceRevision.objects.create(entity=sewa, service=move_in, code=move_in.code,
+                                                         status="submitted", data=data, author=people["admin"])
     return people
 
 
@@ -74,7 +98,7 @@ def test_every_shell_page_is_accessible_and_translated(page, live_server, popula
             if who:
                 _sign_in(page, live_server, population[who])
             signed_in = who
-        response = page.goto(f"/{lang}{path}")
+        response = page.goto(f"/{lang}{path.replace('<R>', str(population['revision'].pk))}")
         assert response.status == status, (lang, path, response.status)
         try:
             check_page(page, DATA_WORDS)

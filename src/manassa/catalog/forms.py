@@ -17,13 +17,19 @@ def _words(text: str) -> list[str]:
     return [part.strip() for part in parts if part.strip()]
 
 
+# Inputs for one language's text say so, for screen readers and for the text direction.
+_AR = {"lang": "ar", "dir": "rtl"}
+_EN = {"lang": "en", "dir": "ltr"}
+
+
 class ServiceForm(forms.Form):
     code = forms.CharField(label=_("Service code"), max_length=40, required=False,
+                           widget=forms.TextInput(attrs={"dir": "ltr"}),
                            help_text=_("Capital letters, digits and hyphens, starting with your entity's code."))
-    name_ar = forms.CharField(label=_("Name in Arabic"), max_length=200)
-    name_en = forms.CharField(label=_("Name in English"), max_length=200)
-    description_ar = forms.CharField(label=_("Description in Arabic"), widget=forms.Textarea(attrs={"rows": 3}))
-    description_en = forms.CharField(label=_("Description in English"), widget=forms.Textarea(attrs={"rows": 3}),
+    name_ar = forms.CharField(label=_("Name in Arabic"), max_length=200, widget=forms.TextInput(attrs=_AR))
+    name_en = forms.CharField(label=_("Name in English"), max_length=200, widget=forms.TextInput(attrs=_EN))
+    description_ar = forms.CharField(label=_("Description in Arabic"), widget=forms.Textarea(attrs={"rows": 3, **_AR}))
+    description_en = forms.CharField(label=_("Description in English"), widget=forms.Textarea(attrs={"rows": 3, **_EN}),
                                      required=False)
     sector = forms.ModelChoiceField(label=_("Sector"), queryset=Sector.objects.all(), to_field_name="code")
     life_events = forms.ModelMultipleChoiceField(label=_("Life events"), queryset=LifeEvent.objects.all(),
@@ -37,20 +43,20 @@ class ServiceForm(forms.Form):
     fee = forms.CharField(label=_("Fee in dirhams"), required=False, max_length=16,
                           help_text=_("For example 150.00. Leave empty when the service is free or the fee varies."))
     fee_note_ar = forms.CharField(label=_("How the fee is worked out (Arabic)"), required=False,
-                                  widget=forms.Textarea(attrs={"rows": 2}))
+                                  widget=forms.Textarea(attrs={"rows": 2, **_AR}))
     fee_note_en = forms.CharField(label=_("How the fee is worked out (English)"), required=False,
-                                  widget=forms.Textarea(attrs={"rows": 2}))
+                                  widget=forms.Textarea(attrs={"rows": 2, **_EN}))
     sla_days = forms.IntegerField(label=_("Working days to complete"), min_value=0, max_value=365,
                                   help_text=_("0 when the service is instant."))
     requirements_ar = forms.CharField(label=_("Requirements in Arabic"), required=False,
-                                      widget=forms.Textarea(attrs={"rows": 4}), help_text=_("One per line."))
+                                      widget=forms.Textarea(attrs={"rows": 4, **_AR}), help_text=_("One per line."))
     requirements_en = forms.CharField(label=_("Requirements in English"), required=False,
-                                      widget=forms.Textarea(attrs={"rows": 4}),
+                                      widget=forms.Textarea(attrs={"rows": 4, **_EN}),
                                       help_text=_("One per line, in the same order as the Arabic."))
     keywords_ar = forms.CharField(label=_("Other words people use (Arabic)"), required=False,
-                                  help_text=_("Separated by commas."))
+                                  widget=forms.TextInput(attrs=_AR), help_text=_("Separated by commas."))
     keywords_en = forms.CharField(label=_("Other words people use (English)"), required=False,
-                                  help_text=_("Separated by commas."))
+                                  widget=forms.TextInput(attrs=_EN), help_text=_("Separated by commas."))
 
     def clean_fee(self):
         text = self.cleaned_data["fee"].strip().replace(",", "")

@@ -164,5 +164,6 @@ def revision_changes(revision) -> list[dict]:
     for name in REVISION_FIELDS:
         old, new = current.get(name), revision.data.get(name)
         label = Service._meta.get_field(name).verbose_name
-        rows.append({"field": name, "label": label, "old": old, "new": new, "changed": old != new})
+        lang = name.rsplit("_", 1)[1] if name.endswith(("_ar", "_en")) else ""
+        rows.append({"field": name, "label": label, "lang": lang, "old": old, "new": new, "changed": old != new})
     return rows

@@ -6,7 +6,6 @@ why the loader refuses to run unless demo mode (or DEBUG) is on.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from allauth.account.models import EmailAddress
@@ -16,9 +15,9 @@ from django.db import transaction
 
 from manassa.accounts.models import PlatformRoleName, User
 from manassa.accounts.services import platform_role_grant, user_create
-from manassa.catalog.models import Sector
+from manassa.catalog.interchange import catalog_import, catalog_parse
 from manassa.entities.models import Entity, EntityRole
-from manassa.entities.services import entity_create, membership_set
+from manassa.entities.services import membership_set
 
 DEMO_CATALOG = Path(__file__).resolve().parents[1] / "catalog" / "fixtures" / "demo-catalog.json"
 DEMO_PASSWORD = "Manassa-Demo-2026"
@@ -44,31 +43,10 @@ def demo_is_loaded() -> bool:
 
 @transaction.atomic
 def demo_load(*, actor=None) -> dict[str, int]:
-    doc = json.loads(DEMO_CATALOG.read_text(encoding="utf-8"))
-    for position, sector in enumerate(doc["sectors"]):
-        Sector.objects.update_or_create(
-            code=sector["code"],
-            defaults={"name_ar": sector["name"]["ar"], "name_en": sector["name"]["en"], "position": position},
-        )
-    created_entities = 0
-    pending = list(doc["entities"])
-    # Parents first: an entity may name a parent listed after it.
-    while pending:
-        progressed = False
-        for item in list(pending):
-            parent_code = item.get("parent")
-            parent = Entity.objects.filter(code=parent_code).first() if parent_code else None
-            if parent_code and parent is None:
-                continue
-            if not Entity.objects.filter(code=item["code"]).exists():
-                entity_create(actor=actor, code=item["code"], kind=item["kind"],
-                              name_ar=item["name"]["ar"], name_en=item["name"]["en"],
-                              parent=parent, website=item.get("website") or "")
-                created_entities += 1
-            pending.remove(item)
-            progressed = True
-        if not progressed:
-            raise ValueError(f"unknown parent entities: {[i['parent'] for i in pending]}")
+    # Through the catalog importer, so the demo file is held to the interchange format
+    # and loading it twice changes nothing.
+    doc = catalog_parse(DEMO_CATALOG.read_bytes())
+    report = catalog_import(actor=actor, document=doc)
 
     created_users = 0
     for email, name_ar, name_en, entity_code, role in DEMO_USERS:
@@ -85,4 +63,6 @@ def demo_load(*, actor=None) -> dict[str, int]:
             platform_role_grant(actor=actor, user=user, role=role)
         if role and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
             TOTP.activate(user, DEMO_TOTP_SECRET)
-    return {"entities": created_entities, "sectors": len(doc["sectors"]), "users": created_users}
+    return {"entities": len(report.created["entities"]), "sectors": len(doc.get("sectors") or []),
+            "life_events": len(doc.get("life_events") or []), "services": len(doc.get("services") or []),
+            "users": created_users}

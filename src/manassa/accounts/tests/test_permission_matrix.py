@@ -4,6 +4,8 @@ The last test fails when a staff URL or endpoint is added without a row here,
 so the matrix stays complete as the platform grows.
 """
 
+import json
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -71,7 +73,9 @@ PAGES = [
     ("audit trail", "get", "audit:events", {}, expect(403, anonymous=LOGIN, auditor=200)),
 ]
 
-# (case id, method, path, expected status by role) — session authentication
+EMPTY_CATALOG = {"format": "manassa-catalog/1", "entities": [], "sectors": [], "life_events": [], "services": []}
+
+# (case id, method, path, expected status by role[, JSON body]) — session authentication
 API = [
     ("members own entity", "get", "/api/v1/backoffice/entities/ENT-A/members",
      expect(404, anonymous=401, officer=200, supervisor=200, admin=200)),
@@ -80,13 +84,15 @@ API = [
     ("me", "get", "/api/v1/me", expect(200, anonymous=401)),
     # Entity-system endpoints never accept a browser session, whatever the role.
     ("system whoami by session", "get", "/api/v1/system/whoami", expect(401)),
+    ("catalog import (dry run)", "post", "/api/v1/catalog/import?dry_run=true",
+     expect(403, anonymous=401, do_admin=200), EMPTY_CATALOG),
 ]
 
 STAFF_NAMESPACES = {"backoffice", "digital_office", "audit", "backoffice_catalog", "digital_office_catalog"}
 COVERED_API_PATHS = {
-    "/backoffice/entities/{code}/members", "/audit/events", "/me", "/system/whoami",
+    "/backoffice/entities/{code}/members", "/audit/events", "/me", "/system/whoami", "/catalog/import",
 }
-PUBLIC_API_PATHS = {"/entities", "/entities/{code}"}
+PUBLIC_API_PATHS = {"/entities", "/entities/{code}", "/catalog/export", "/catalog/search", "/catalog/suggest"}
 
 
 @pytest.fixture
@@ -131,8 +137,9 @@ def test_staff_pages(client, people, keys, role, case):
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("case", API, ids=[c[0] for c in API])
 def test_staff_api(client, people, role, case):
-    _id, method, path, expected = case
-    response = getattr(_client_for(client, people, role), method)(path)
+    _id, method, path, expected, *body = case
+    kwargs = {"data": json.dumps(body[0]), "content_type": "application/json"} if body else {}
+    response = getattr(_client_for(client, people, role), method)(path, **kwargs)
     assert response.status_code == expected[role], (role, path, response.content)
     if response.status_code >= 400:
         assert set(response.json()["error"]) >= {"code", "message"}

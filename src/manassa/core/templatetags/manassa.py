@@ -65,8 +65,32 @@ def field_value(value, field=""):
         return "—"
     if field == "fee_amount":
         return format_money(int(value))
+    labels = _code_labels(field)
+    if labels:
+        values = value if isinstance(value, list) else [value]
+        return " · ".join(str(labels.get(v, v)) for v in values)
     if isinstance(value, list):
         return " · ".join(pick(item) if isinstance(item, dict) else str(item) for item in value)
     if isinstance(value, dict):
         return pick(value)
     return str(value)
+
+
+def _code_labels(field: str) -> dict:
+    """Readable names for the codes a service field stores (choices, sectors, life events, currencies)."""
+    from manassa.catalog.models import Audience, Channel, LifeEvent, Sector, ServiceStatus
+    from manassa.core.money import currency_label
+
+    if field == "audience":
+        return dict(Audience.choices)
+    if field == "channels":
+        return dict(Channel.choices)
+    if field == "status":
+        return dict(ServiceStatus.choices)
+    if field == "sector":
+        return {s.code: s.name for s in Sector.objects.all()}
+    if field == "life_events":
+        return {e.code: e.name for e in LifeEvent.objects.all()}
+    if field == "fee_currency":
+        return {code: currency_label(code) for code in ("AED", "USD", "SAR", "EUR")}
+    return {}
