@@ -22,9 +22,8 @@ class Command(BaseCommand):
             self.stdout.write("demo data already present; nothing to do")
             return
         counts = demo_load()
-        self.stdout.write(
-            f"demo loaded: {counts['entities']} entities, {counts['sectors']} sectors, {counts['users']} users"
-        )
+        self.stdout.write("demo loaded: " + ", ".join(f"{number} {name.replace('_', ' ')}"
+                                                      for name, number in counts.items()))
         self.stdout.write(f"password for every demo account: {DEMO_PASSWORD}")
         self.stdout.write(f"staff TOTP secret (base32): {DEMO_TOTP_SECRET}")
         for email, *_rest in DEMO_USERS:
