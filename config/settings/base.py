@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "manassa.accounts",
     "manassa.accounts.uaepass",
     "manassa.catalog",
+    "manassa.worktime",
 ]
 
 MIDDLEWARE = [
