@@ -19,6 +19,16 @@ from manassa.catalog.interchange import (
 from manassa.catalog.models import CatalogState, LifeEvent, Sector, Service
 from manassa.entities.models import Entity
 
+
+@pytest.fixture(autouse=True)
+def _messages_in_english():
+    """The assertions quote the English messages; the API's Arabic is tested separately."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 pytestmark = pytest.mark.django_db
 
 

@@ -17,6 +17,16 @@ from manassa.catalog.interchange import catalog_dumps, catalog_export_json
 from manassa.catalog.models import Service
 from manassa.catalog.tests.test_interchange import sample
 
+
+@pytest.fixture(autouse=True)
+def _messages_in_english():
+    """The assertions quote the English messages; the API's Arabic is tested separately."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 ROOT = Path(__file__).resolve().parents[4]
 
 

@@ -10,6 +10,16 @@ from manassa.catalog.models import LifeEvent, Sector, Service
 from manassa.core.demo import DEMO_CATALOG, demo_load
 from manassa.entities.models import Entity
 
+
+@pytest.fixture(autouse=True)
+def _messages_in_english():
+    """The assertions quote the English messages; the API's Arabic is tested separately."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 pytestmark = pytest.mark.django_db
 
 
