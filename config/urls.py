@@ -4,8 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config.api import api
-from manassa.core import views as core_views
 from manassa.catalog.backoffice_urls import backoffice_urlpatterns, review_urlpatterns
+from manassa.core import views as core_views
 from manassa.entities.urls import digital_office_urlpatterns
 
 urlpatterns = [

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "manassa.accounts.uaepass",
     "manassa.catalog",
     "manassa.worktime",
+    "manassa.applications",
 ]
 
 MIDDLEWARE = [

@@ -94,7 +94,8 @@ def services_recommended_for(*, user, limit: int = 6) -> list[Service]:
         picked = list(_by_use(services_active().filter(life_events__in=events).distinct())[:limit])
     if len(picked) < limit and sectors:
         seen = {s.pk for s in picked}
-        picked += list(_by_use(services_active().filter(sector__in=sectors).exclude(pk__in=seen))[: limit - len(picked)])
+        by_sector = services_active().filter(sector__in=sectors).exclude(pk__in=seen)
+        picked += list(_by_use(by_sector)[: limit - len(picked)])
     return picked
 
 

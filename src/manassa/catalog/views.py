@@ -2,9 +2,8 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.utils.translation import gettext as _
-
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from manassa.catalog.models import Audience, Service
 from manassa.catalog.selectors import (
