@@ -10,6 +10,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from manassa.accounts.api import router as accounts_router
 from manassa.audit.api import router as audit_router
 from manassa.catalog.api import router as catalog_router
+from manassa.catalog.search.api import router as search_router
 from manassa.core.errors import ApplicationError, from_validation_error
 from manassa.entities.api import backoffice_router, public_router, system_router
 
@@ -66,6 +67,7 @@ def on_not_found(request, exc):
 api.add_router("/", public_router)
 api.add_router("/", accounts_router)
 api.add_router("/", catalog_router)
+api.add_router("/", search_router)
 api.add_router("/backoffice", backoffice_router)
 api.add_router("/system", system_router)
 api.add_router("/audit", audit_router)

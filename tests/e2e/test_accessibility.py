@@ -28,6 +28,8 @@ PAGES = [
     (None, "/entities/SEWA/", 200),
     (None, "/services/sewa-move-in/", 200),
     (None, "/services/sewa-old/", 200),
+    (None, "/search/?q=%D8%AA%D9%88%D8%B5%D9%8A%D9%84", 200),
+    (None, "/search/?q=zzzzqqq", 200),
     ("customer", "/accounts/profile/", 200),
     ("customer", "/accounts/2fa/", 200),
     ("customer", "/accounts/password/change/", 200),
@@ -45,6 +47,7 @@ PAGES = [
     ("do_admin", "/digital-office/", 200),
     ("do_admin", "/digital-office/catalog/", 200),
     ("do_admin", "/digital-office/catalog/changes/<R>/", 200),
+    ("do_admin", "/digital-office/catalog/synonyms/", 200),
     ("auditor", "/audit/", 200),
 ]
 DATA_WORDS: set[str] = set()  # identifiers are marked .literal in the templates

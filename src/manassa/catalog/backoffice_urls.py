@@ -19,6 +19,8 @@ review_urlpatterns = (
     [
         path("", views.review_queue, name="queue"),
         path("changes/<int:revision_id>/", views.review_detail, name="review"),
+        path("synonyms/", views.synonym_list, name="synonyms"),
+        path("synonyms/<int:synonym_id>/", views.synonym_edit, name="synonym"),
     ],
     "digital_office_catalog",
 )

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from manassa.accounts.permissions import Perm, has_entity_perm, has_platform_perm
-from manassa.catalog.forms import ReviewForm, ServiceForm
+from manassa.catalog.forms import ReviewForm, ServiceForm, SynonymForm
 from manassa.catalog.models import Service
 from manassa.catalog.selectors import (
     access_entity_revision,
@@ -24,7 +24,7 @@ from manassa.catalog.services import (
     service_revision_save,
     service_revision_transition,
 )
-from manassa.core.errors import Conflict, Forbidden, InvalidInput
+from manassa.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from manassa.entities.selectors import access_entity
 
 
@@ -137,3 +137,58 @@ def review_detail(request, revision_id):
         "revision": revision, "changes": revision_changes(revision), "form": form,
         "actions": revision_actions_for(request.user, revision),
     })
+
+
+@login_required
+def synonym_list(request):
+    from manassa.accounts.selectors import require_platform_perm
+    from manassa.catalog.search.selectors import synonym_groups
+    from manassa.catalog.search.services import synonym_group_create
+
+    require_platform_perm(request.user, Perm.DIGITAL_OFFICE)
+    can_edit = has_platform_perm(request.user, Perm.CATALOG_PUBLISH)
+    form = SynonymForm(request.POST or None)
+    if request.method == "POST":
+        if not can_edit:
+            raise Forbidden()
+        if form.is_valid():
+            try:
+                synonym_group_create(actor=request.user, language=form.cleaned_data["language"],
+                                     terms=form.cleaned_data["terms"], is_active=form.cleaned_data["is_active"])
+            except InvalidInput as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("The synonym group was added. Searches use it at once."))
+                return redirect("digital_office_catalog:synonyms")
+    return render(request, "catalog/review/synonyms.html", {
+        "groups": synonym_groups(), "form": form, "can_edit": can_edit,
+    })
+
+
+@login_required
+def synonym_edit(request, synonym_id):
+    from manassa.accounts.selectors import require_platform_perm
+    from manassa.catalog.models import Synonym
+    from manassa.catalog.search.services import synonym_group_delete, synonym_group_update
+
+    require_platform_perm(request.user, Perm.CATALOG_PUBLISH)
+    group = Synonym.objects.filter(pk=synonym_id).first()
+    if group is None:
+        raise NotFound()
+    if request.method == "POST" and request.POST.get("delete"):
+        synonym_group_delete(actor=request.user, synonym=group)
+        messages.success(request, _("The synonym group was deleted."))
+        return redirect("digital_office_catalog:synonyms")
+    form = SynonymForm(request.POST or None, initial={
+        "language": group.language, "terms": "\n".join(group.terms), "is_active": group.is_active,
+    })
+    if request.method == "POST" and form.is_valid():
+        try:
+            synonym_group_update(actor=request.user, synonym=group, language=form.cleaned_data["language"],
+                                 terms=form.cleaned_data["terms"], is_active=form.cleaned_data["is_active"])
+        except InvalidInput as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("The synonym group was saved."))
+            return redirect("digital_office_catalog:synonyms")
+    return render(request, "catalog/review/synonym_edit.html", {"group": group, "form": form})

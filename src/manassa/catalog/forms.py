@@ -113,3 +113,15 @@ class ReviewForm(forms.Form):
     comment = forms.CharField(label=_("Comment for the entity"), required=False,
                               widget=forms.Textarea(attrs={"rows": 3}),
                               help_text=_("Required when you return the change."))
+
+
+class SynonymForm(forms.Form):
+    language = forms.ChoiceField(label=_("Language"), choices=[("ar", _("Arabic")), ("en", _("English"))])
+    terms = forms.CharField(
+        label=_("Words and phrases that mean the same"), widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One per line, or separated by commas. A search for any of them also finds the others."),
+    )
+    is_active = forms.BooleanField(label=_("In use"), required=False, initial=True)
+
+    def clean_terms(self):
+        return _words(self.cleaned_data["terms"])

@@ -68,6 +68,13 @@ PAGES = [
      expect(403, anonymous=LOGIN, do_admin=200, do_analyst=200)),
     ("act on a change", "post", "digital_office_catalog:review", {"revision_id": "<RB>"},
      expect(403, anonymous=LOGIN, do_admin=200)),
+    ("synonyms", "get", "digital_office_catalog:synonyms", {},
+     expect(403, anonymous=LOGIN, do_admin=200, do_analyst=200)),
+    ("add synonyms", "post", "digital_office_catalog:synonyms", {}, expect(403, anonymous=LOGIN, do_admin=200)),
+    ("edit synonyms", "get", "digital_office_catalog:synonym", {"synonym_id": "<S>"},
+     expect(403, anonymous=LOGIN, do_admin=200)),
+    ("missing synonyms", "get", "digital_office_catalog:synonym", {"synonym_id": "999999"},
+     expect(403, anonymous=LOGIN, do_admin=404)),
     ("digital office", "get", "digital_office:home", {},
      expect(403, anonymous=LOGIN, do_admin=200, do_analyst=200)),
     ("audit trail", "get", "audit:events", {}, expect(403, anonymous=LOGIN, auditor=200)),
@@ -110,7 +117,10 @@ def keys(people, entity_a, entity_b):
                                             data={"name_ar": "x", "name_en": "x", "sector": "health"})
         for key, entity, code in (("<RA>", entity_a, "A-NEW"), ("<RB>", entity_b, "B-NEW"))
     }
-    return {"<A>": key_a.prefix, "<B>": key_b.prefix, "token_a": token_a, "token_b": token_b,
+    from manassa.catalog.models import Synonym
+
+    synonym = Synonym.objects.create(language="ar", terms=["سواقة", "قيادة"])
+    return {"<A>": key_a.prefix, "<B>": key_b.prefix, "token_a": token_a, "token_b": token_b, "<S>": synonym.pk,
             **{key: revision.pk for key, revision in revisions.items()}}
 
 

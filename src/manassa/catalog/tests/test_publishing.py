@@ -168,3 +168,25 @@ def test_pages_of_the_cycle(client, people, entity_a, health):
     published = client.post(f"/en/digital-office/catalog/changes/{revision.pk}/", {"action": "publish"})
     assert published.status_code == 302
     assert client.get("/en/services/ent-a-new/").status_code == 200
+
+
+def test_digital_office_edits_synonyms(client, people):
+    from manassa.catalog.models import Synonym
+
+    client.force_login(people["do_admin"])
+    shipped = set(Synonym.objects.values_list("pk", flat=True))  # the defaults that come with the platform
+    bad = client.post("/en/digital-office/catalog/synonyms/", {"language": "ar", "terms": "وحيدة"})
+    assert bad.status_code == 200 and 'aria-invalid="true"' in bad.content.decode()
+    assert set(Synonym.objects.values_list("pk", flat=True)) == shipped
+    response = client.post("/en/digital-office/catalog/synonyms/", {"language": "ar", "terms": "سواقة، قيادة",
+                                                                    "is_active": "on"})
+    assert response.status_code == 302
+    group = Synonym.objects.exclude(pk__in=shipped).get()
+    assert group.terms == ["سواقة", "قيادة"] and group.is_active
+    client.post(f"/en/digital-office/catalog/synonyms/{group.pk}/", {"language": "ar", "terms": "سواقة\nقيادة\nسياقة"})
+    group.refresh_from_db()
+    assert group.terms == ["سواقة", "قيادة", "سياقة"] and not group.is_active
+    client.post(f"/en/digital-office/catalog/synonyms/{group.pk}/", {"delete": "1"})
+    assert not Synonym.objects.filter(pk=group.pk).exists()
+    actions = set(AuditEvent.objects.values_list("action", flat=True))
+    assert {"catalog.synonym_created", "catalog.synonym_updated", "catalog.synonym_deleted"} <= actions
