@@ -12,12 +12,24 @@ pytest_plugins = ["tests.oidc_provider.fixtures"]
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate-limit counters and other cached values never leak from one test into the next."""
+    """Rate-limit counters, cached pages and the search index never leak from one test into the next.
+
+    The test runner empties the database between tests, so version counters
+    start again and could match the previous test's: forget everything.
+    """
     from django.core.cache import cache
 
-    cache.clear()
+    from manassa.catalog import selectors
+    from manassa.catalog.search.index import search_index_reset
+
+    def forget():
+        cache.clear()
+        search_index_reset()
+        selectors._version_seen["at"] = -1.0
+
+    forget()
     yield
-    cache.clear()
+    forget()
 
 
 @pytest.fixture

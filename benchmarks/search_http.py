@@ -1,10 +1,10 @@
-"""Requests per second of GET /api/v1/catalog/search against a trivial JSON view of the same server.
+"""Requests per second of the search API and of the service page against a trivial JSON view of the same server.
 
     .venv/bin/python benchmarks/search_http.py [--requests 600] [--clients 2]
 
 Migrates a throw-away SQLite database, loads the demo catalog, starts
-``manassa runserver --noreload`` on 127.0.0.1 (no production WSGI server is a
-dependency of the project) with benchmarks/search_http_settings.py (DEBUG off,
+gunicorn (the production WSGI server, 2 sync workers: one per core) on 127.0.0.1
+with benchmarks/search_http_settings.py (DEBUG off,
 the product's middleware, plus ``/bench/trivial``), then alternates blocks of
 requests to the trivial view and to the search API (queries of the evaluation
 set), with a bounded number of requests, and stops the server. Prints both
@@ -76,15 +76,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=600, help="requests per endpoint (bounded)")
     parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--redis", default="", help="REDIS_URL for a cache shared by the workers, as in production "
+                        "(e.g. redis://127.0.0.1:6379/15, emptied first); default: each worker's own memory")
     args = parser.parse_args()
     env = _environment()
+    if args.redis:
+        import redis
+
+        redis.Redis.from_url(args.redis).flushdb()
+        env["REDIS_URL"] = args.redis
     _manassa("migrate", "--noinput", env=env)
     _manassa("demo", "--force", env=env)
     queries = [json.loads(line)["q"] for line in QUERIES.read_text(encoding="utf-8").splitlines() if line.strip()] \
         if QUERIES.exists() else ["تجديد رخصة القيادة", "renew driving licence", "sewa"]
     port = _free_port()
+    gunicorn = Path(sys.executable).with_name("gunicorn")
     server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "manassa.cli", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        [str(gunicorn), "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
+         "--log-level", "warning"],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
@@ -100,14 +110,21 @@ def main() -> None:
             time.sleep(0.2)
         prefix = "/api/v1" if _get(port, "/api/v1/catalog/search?q=x") == 200 else "/bench-api"
         search = [f"{prefix}/catalog/search?" + urllib.parse.urlencode({"q": q, "limit": 10}) for q in queries]
-        _rate(port, search[:50] + ["/bench/trivial"] * 50, args.clients)  # warm up: index built, code loaded
+        catalog = json.loads((ROOT / "src/manassa/catalog/fixtures/demo-catalog.json").read_text(encoding="utf-8"))
+        pages = [f"/{lang}/services/{svc['code'].lower()}/" for svc in catalog["services"] for lang in ("ar", "en")]
+        # Warm up every worker: index built, templates and code loaded.
+        _rate(port, search[:200] + ["/bench/trivial"] * 50, args.clients)
+        # Every service page once: the first view renders the article and caches it.
+        cold_page_rate = _rate(port, pages, args.clients)
         blocks = 3
         per_block = max(1, args.requests // blocks)
-        trivial_rates, search_rates = [], []
+        trivial_rates, search_rates, page_rates = [], [], []
         for block in range(blocks):
             trivial_rates.append(_rate(port, ["/bench/trivial"] * per_block, args.clients))
             chosen = [search[(block * per_block + i) % len(search)] for i in range(per_block)]
             search_rates.append(_rate(port, chosen, args.clients))
+            chosen = [pages[(block * per_block + i) % len(pages)] for i in range(per_block)]
+            page_rates.append(_rate(port, chosen, args.clients))
     finally:
         server.terminate()
         try:
@@ -116,11 +133,17 @@ def main() -> None:
             server.kill()
     trivial_rate = sum(trivial_rates) / blocks
     search_rate = sum(search_rates) / blocks
-    print(f"server: manassa runserver --noreload (threaded), {args.clients} client threads, "
+    page_rate = sum(page_rates) / blocks
+    print(f"server: gunicorn, {args.workers} sync workers, cache: {'redis' if args.redis else 'per-worker memory'}, "
+          f"{args.clients} client threads, "
           f"{blocks * per_block} requests per endpoint, {os.cpu_count()} cpus")
     print(f"trivial JSON view: {trivial_rate:.0f} req/s")
     print(f"{prefix}/catalog/search: {search_rate:.0f} req/s")
+    print(f"service page, first view of each of {len(pages)} pages: {cold_page_rate:.0f} req/s")
+    print(f"service page (/ar|en/services/<slug>/), article cached: {page_rate:.0f} req/s")
     print(f"ratio search/trivial: {search_rate / trivial_rate:.2f}")
+    print(f"ratio service page/trivial: {page_rate / trivial_rate:.2f} "
+          f"(first views: {cold_page_rate / trivial_rate:.2f})")
 
 
 if __name__ == "__main__":

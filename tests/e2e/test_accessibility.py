@@ -122,7 +122,7 @@ def test_cookie_notice_and_mobile_layout(browser, live_server, population, lang)
     assert "skip-link" in focused  # the first Tab lands on the skip link
     page.keyboard.press("Enter")
     assert page.evaluate("() => location.hash") == "#main"
-    page.locator(".cookie-notice button").click()
+    page.locator(".cookie-notice a").click()
     assert page.locator(".cookie-notice").count() == 0
     scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
     assert scroll_width <= 375, "the page scrolls sideways on a phone"

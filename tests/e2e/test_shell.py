@@ -23,7 +23,7 @@ def government(transactional_db):
 
 
 def _dismiss_cookies(page):
-    button = page.locator(".cookie-notice button")
+    button = page.locator(".cookie-notice a")
     if button.count():
         button.click()
 
@@ -55,7 +55,7 @@ def test_sign_up_verify_sign_in_switch_language_sign_out(page, government):
 
     page.goto("/ar/accounts/profile/")
     check_page(page)
-    page.get_by_role("button", name="English").click()
+    page.get_by_role("link", name="English").click()
     page.wait_for_url(re.compile(r"/en/accounts/profile/$"))
     assert page.locator("html").get_attribute("dir") == "ltr"
     assert page.get_by_role("heading", name="My profile").is_visible()

@@ -9,7 +9,7 @@ from manassa.accounts.selectors import user_has_totp
 _ALLOWED_NAMES = {
     "mfa_activate_totp", "mfa_index", "mfa_view_recovery_codes", "mfa_generate_recovery_codes",
     "mfa_download_recovery_codes", "mfa_reauthenticate", "account_reauthenticate",
-    "account_logout", "set_language", "healthz", "readyz", "metrics",
+    "account_logout", "cookies_accept", "healthz", "readyz", "metrics",
     "javascript-catalog",
 }
 

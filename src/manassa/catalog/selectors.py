@@ -15,11 +15,30 @@ def services_active() -> QuerySet[Service]:
 
 def service_public_get(*, slug: str) -> Service:
     """A service by its public address; retired services stay reachable (the page says so)."""
-    service = (Service.objects.select_related("entity", "sector").prefetch_related("life_events")
-               .filter(slug=slug, entity__is_active=True).first())
+    service = Service.objects.select_related("entity", "sector").filter(slug=slug, entity__is_active=True).first()
     if service is None:
         raise NotFound()
     return service
+
+
+_version_seen = {"value": 0, "at": -1.0}
+
+
+def catalog_version(*, max_age: float = 1.0) -> int:
+    """The catalog's change counter, read from the database at most once per ``max_age`` seconds.
+
+    Cached page fragments carry it in their key, so a published change shows
+    everywhere within a second without a query on every page view.
+    """
+    import time
+
+    from manassa.catalog.models import CatalogState
+
+    now = time.monotonic()
+    if now - _version_seen["at"] > max_age:
+        _version_seen["value"] = CatalogState.objects.filter(id=1).values_list("version", flat=True).first() or 0
+        _version_seen["at"] = now
+    return _version_seen["value"]
 
 
 def sectors_with_counts() -> QuerySet[Sector]:

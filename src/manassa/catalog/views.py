@@ -1,12 +1,16 @@
 """Public catalog pages: search, browse by sector, entity and life event, and the service page."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from manassa.catalog.models import Audience, Service
 from manassa.catalog.selectors import (
+    catalog_version,
     life_event_get,
     life_events_with_counts,
     sector_get,
@@ -17,9 +21,12 @@ from manassa.catalog.selectors import (
     services_of_entity,
     services_related,
 )
+from manassa.core.pagecache import anonymous_page_cache
 from manassa.entities.selectors import entities_public, entity_public_get
 
 RESULTS_PER_PAGE = 20
+SERVICE_PAGE_SECONDS = 3600
+public_page = anonymous_page_cache(seconds=SERVICE_PAGE_SECONDS, version=catalog_version)
 
 
 def _crumbs(*items):
@@ -84,16 +91,28 @@ def suggest(request):
     })
 
 
+@public_page
 def service_detail(request, slug):
-    service = service_public_get(slug=slug)
+    # The page of a service is the same for everyone: it is rendered once per
+    # language and catalog version, and a cached view costs no query.
+    language = translation.get_language()
+    key = f"service-page:{language}:{catalog_version()}:{slug}"
+    page = cache.get(key)
+    if page is None:
+        service = service_public_get(slug=slug)
+        page = {
+            "title": service.name,
+            "sector": (service.sector.name, reverse("catalog:sector", args=[service.sector.code])),
+            "article": render_to_string("catalog/_service_article.html", {
+                "service": service,
+                "related": services_related(service=service),
+                "life_events": list(service.life_events.all()),
+            }, request=request),
+        }
+        cache.set(key, page, SERVICE_PAGE_SECONDS)
     return render(request, "catalog/service_detail.html", {
-        "service": service,
-        "related": services_related(service=service),
-        "life_events": list(service.life_events.all()),
-        "breadcrumbs": _crumbs(
-            (service.sector.name, reverse("catalog:sector", args=[service.sector.code])),
-            (service.name, None),
-        ),
+        "page": page,
+        "breadcrumbs": _crumbs(page["sector"], (page["title"], None)),
     })
 
 
@@ -103,6 +122,7 @@ def service_start(request, slug):
     return render(request, "catalog/service_start.html", {"service": service})
 
 
+@public_page
 def sector_detail(request, code):
     sector = sector_get(code=code)
     return render(request, "catalog/service_list.html", {
@@ -112,6 +132,7 @@ def sector_detail(request, code):
     })
 
 
+@public_page
 def life_event_detail(request, code):
     event = life_event_get(code=code)
     return render(request, "catalog/service_list.html", {
@@ -122,6 +143,7 @@ def life_event_detail(request, code):
     })
 
 
+@public_page
 def entity_detail(request, code):
     entity = entity_public_get(code=code)
     return render(request, "catalog/service_list.html", {
@@ -132,6 +154,7 @@ def entity_detail(request, code):
     })
 
 
+@public_page
 def browse(request):
     return render(request, "catalog/browse.html", {
         "sectors": sectors_with_counts(),

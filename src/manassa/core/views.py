@@ -2,11 +2,9 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import translate_url
-from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET
 
 from manassa.catalog.selectors import (
     life_events_with_counts,
@@ -36,31 +34,9 @@ def _safe_next(request, fallback: str = "/") -> str:
     return fallback
 
 
-@require_POST
-def set_language(request):
-    """Switch language and stay on the same page.
-
-    Django's own view translates the ``next`` URL in the request's active
-    language, which comes from the browser's Accept-Language; a page under
-    /ar/ then fails to resolve for an English browser and the switch goes
-    nowhere. The page's own prefix is the language to resolve it in.
-    """
-    language = request.POST.get("language", "")
-    target = _safe_next(request, fallback="/")
-    if language not in dict(settings.LANGUAGES):
-        return redirect(target)
-    with translation.override(translation.get_language_from_path(target) or settings.LANGUAGE_CODE):
-        target = translate_url(target, language)
-    response = redirect(target)
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE, secure=request.is_secure(),
-    )
-    return response
-
-
-@require_POST
+@require_GET
 def cookies_accept(request):
+    # A link, not a form: the page then carries no per-visitor token and can be cached.
     response = redirect(_safe_next(request))
     response.set_cookie("manassa_cookies", "ok", max_age=365 * 24 * 3600, samesite="Lax",
                         secure=request.is_secure(), httponly=True)

@@ -110,3 +110,23 @@ def test_pages_do_not_query_per_service(client, catalog, entity_a, django_assert
         client.get("/en/sectors/health/")
     with django_assert_max_num_queries(10):
         client.get("/en/")
+
+
+def test_search_page_results_filters_highlights_and_empty_state(client, catalog):
+    import re
+
+    def text(path):
+        return re.sub(r"</?mark>", "", client.get(path).content.decode())
+
+    assert "Birth <mark>certificate</mark>" in client.get("/en/search/?q=certificate").content.decode()
+    html = text("/en/search/?q=certificate")
+    assert "2 services found" in html
+    assert "Birth certificate" in html and "Vaccination certificate" in html and "Old service" not in html
+    only_b = text("/en/search/?q=certificate&entity=ENT-B")
+    assert "1 service found" in only_b and "Vaccination certificate" in only_b
+    paid = text("/en/search/?q=certificate&fee=paid")
+    assert "Birth certificate" in paid and "Vaccination certificate" not in paid
+    empty = client.get("/en/search/?q=zzzqqqxx").content.decode()
+    assert "No services match your search." in empty and "Browse all services" in empty
+    typo = text("/en/search/?q=certficate")
+    assert "Birth certificate" in typo or "Did you mean" in typo
