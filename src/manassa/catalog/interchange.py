@@ -57,7 +57,7 @@ from manassa.catalog.models import (
     ServiceStatus,
 )
 from manassa.catalog.services import catalog_version_bump
-from manassa.core.errors import ApplicationError
+from manassa.core.errors import InvalidDocument, storable_text
 from manassa.entities.models import Entity, EntityKind
 
 FORMAT = "manassa-catalog/1"
@@ -101,30 +101,19 @@ BATCH = 500
 _URL = URLValidator(schemes=["http", "https"])
 
 
-class InvalidCatalog(ApplicationError):
+class InvalidCatalog(InvalidDocument):
     """The document cannot be imported; ``errors`` lists every problem as ``path: reason``."""
 
     code = "invalid_catalog"
-    status = 422
     default_message = gettext_lazy("The catalog has errors; nothing was changed.")
 
-    def __init__(self, errors: list[str]) -> None:
-        self.errors = list(errors)
-        message = ngettext(
+    @staticmethod
+    def summary(count: int) -> str:
+        return ngettext(
             "The catalog has %(count)d error; nothing was changed.",
             "The catalog has %(count)d errors; nothing was changed.",
-            len(self.errors),
-        ) % {"count": len(self.errors)}
-        super().__init__(message)
-
-    def __str__(self) -> str:
-        # Shown as is by callers that do not know this class (the demo loader, a traceback).
-        return "\n".join([str(self.message), *self.errors])
-
-    def as_dict(self) -> dict[str, Any]:
-        body = super().as_dict()
-        body["error"]["errors"] = list(self.errors)
-        return body
+            count,
+        ) % {"count": count}
 
 
 # --- parsing -----------------------------------------------------------------
@@ -196,21 +185,10 @@ def _show(value: Any) -> str:
     """A value quoted for an error message, shortened, and safe to print anywhere."""
     if isinstance(value, str):
         short = value if len(value) <= 60 else value[:57] + "…"
-        if short.isprintable() and _storable(short):
+        if short.isprintable() and storable_text(short):
             return f"'{short}'"
         return json.dumps(short)
     return json.dumps(value, default=str)[:60]
-
-
-def _storable(text: str) -> bool:
-    # PostgreSQL refuses NUL in text and jsonb; an unpaired surrogate is not UTF-8.
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _type_name(value: Any) -> str:
@@ -338,7 +316,7 @@ class _Checker:
         if not isinstance(value, str):
             self.error(path, _("must be a string, not %(type)s") % {"type": _type_name(value)})
             return ""
-        if not _storable(value):
+        if not storable_text(value):
             self.error(path, _("contains characters that cannot be stored (NUL or an unpaired surrogate)"))
             return ""
         if required and not value.strip():

@@ -78,6 +78,44 @@ class RefusedInThisMode(ApplicationError):
     default_message = _("This operation is not allowed in this configuration.")
 
 
+class InvalidDocument(ApplicationError):
+    """A document (a catalog, a form definition…) that cannot be used.
+
+    ``errors`` lists every problem as ``path: reason``, all at once, so the
+    author fixes them in one go. Subclasses set ``code`` and word ``summary``.
+    """
+
+    status = 422
+
+    def __init__(self, errors: list[str]) -> None:
+        self.errors = list(errors)
+        super().__init__(self.summary(len(self.errors)))
+
+    @staticmethod
+    def summary(count: int) -> str:
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        # Shown as is by callers that do not know the class (a loader, a traceback).
+        return "\n".join([str(self.message), *self.errors])
+
+    def as_dict(self) -> dict[str, Any]:
+        body = super().as_dict()
+        body["error"]["errors"] = list(self.errors)
+        return body
+
+
+def storable_text(text: str) -> bool:
+    """Whether every database can store the text: PostgreSQL refuses NUL, and an unpaired surrogate is not UTF-8."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def from_validation_error(exc) -> InvalidInput:
     """Turn Django's ValidationError into InvalidInput, keeping field messages."""
     if hasattr(exc, "message_dict"):

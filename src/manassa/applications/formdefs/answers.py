@@ -60,7 +60,7 @@ from manassa.applications.formdefs.schema import (
     ensure_definition,
     parse_iso_date,
 )
-from manassa.core.errors import InvalidInput
+from manassa.core.errors import InvalidInput, storable_text
 from manassa.core.i18n import pick
 from manassa.core.money import MINOR_UNITS, format_money
 
@@ -215,7 +215,7 @@ class _Cleaner:
         if len(raw) > RAW_TEXT_MAX:
             self.add(path, "max_length", _("This answer is too long."))
             return None
-        if not _storable_text(raw) or _CONTROL.search(raw) or (not multiline and _LINE_BREAK.search(raw.strip())):
+        if not storable_text(raw) or _CONTROL.search(raw) or (not multiline and _LINE_BREAK.search(raw.strip())):
             self.add(path, "invalid_characters", _("Remove the special characters this answer cannot contain."))
             return None
         text = unicodedata.normalize("NFC", raw).strip()
@@ -486,7 +486,7 @@ class _Cleaner:
             return None
         ref, name, content_type, size = raw["ref"], raw["name"], raw["content_type"], raw["size"]
         if not (isinstance(ref, str) and _FILE_REF.fullmatch(ref) and isinstance(name, str) and 0 < len(name) <= 255
-                and _storable_text(name) and isinstance(content_type, str) and len(content_type) <= 255):
+                and storable_text(name) and isinstance(content_type, str) and len(content_type) <= 255):
             self.add(path, "invalid", _("Upload the file again."))
             return None
         try:
@@ -542,16 +542,6 @@ def _path_key(key: Any) -> str:
     if isinstance(key, str) and len(key) <= 60 and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
         return key
     return json.dumps(str(key)[:60])
-
-
-def _storable_text(text: str) -> bool:
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _plain_number(value: Decimal) -> str:

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from manassa.accounts.validators import normalize_emirates_id, normalize_uae_mobile
 from manassa.applications.formdefs.conditions import AllOf, AnyOf, Compare, Condition, Not
 from manassa.applications.formdefs.patterns import TEXT_INPUT_MAX, UnsafePattern, pattern_check
-from manassa.core.errors import ApplicationError
+from manassa.core.errors import InvalidDocument, storable_text
 from manassa.core.money import MINOR_UNITS
 
 FORMAT = "manassa-form/1"
@@ -126,29 +126,19 @@ TYPE_REQUIRED_KEYS: dict[str, frozenset[str]] = {
 ALL_FIELD_KEYS = COMMON_KEYS.union(*TYPE_KEYS.values())
 
 
-class InvalidFormDefinition(ApplicationError):
+class InvalidFormDefinition(InvalidDocument):
     """The definition cannot be used; ``errors`` lists every problem as ``path: reason``."""
 
     code = "invalid_form_definition"
-    status = 422
     default_message = gettext_lazy("The form definition has errors.")
 
-    def __init__(self, errors: list[str]) -> None:
-        self.errors = list(errors)
-        message = ngettext(
+    @staticmethod
+    def summary(count: int) -> str:
+        return ngettext(
             "The form definition has %(count)d error.",
             "The form definition has %(count)d errors.",
-            len(self.errors),
-        ) % {"count": len(self.errors)}
-        super().__init__(message)
-
-    def __str__(self) -> str:
-        return "\n".join([str(self.message), *self.errors])
-
-    def as_dict(self) -> dict[str, Any]:
-        body = super().as_dict()
-        body["error"]["errors"] = list(self.errors)
-        return body
+            count,
+        ) % {"count": count}
 
 
 # --- the parsed shape ----------------------------------------------------------
@@ -365,17 +355,6 @@ def _type_name(value: Any) -> str:
     return _("an object")
 
 
-def _storable(text: str) -> bool:
-    # PostgreSQL refuses NUL in text and jsonb; an unpaired surrogate is not UTF-8.
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -459,7 +438,7 @@ class _Checker:
         if not isinstance(value, str):
             self.error(path, _("must be a string, not %(type)s") % {"type": _type_name(value)})
             return None
-        if not _storable(value):
+        if not storable_text(value):
             self.error(path, _("contains characters that cannot be stored (NUL or an unpaired surrogate)"))
             return None
         if not value.strip():
