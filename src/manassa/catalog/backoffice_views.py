@@ -13,6 +13,7 @@ from manassa.catalog.selectors import (
     access_entity_revision,
     access_entity_service,
     access_revision_for_review,
+    access_synonym_group,
     entity_open_revisions,
     entity_services,
     revision_changes,
@@ -24,7 +25,7 @@ from manassa.catalog.services import (
     service_revision_save,
     service_revision_transition,
 )
-from manassa.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from manassa.core.errors import Conflict, Forbidden, InvalidInput
 from manassa.entities.selectors import access_entity
 
 
@@ -167,14 +168,9 @@ def synonym_list(request):
 
 @login_required
 def synonym_edit(request, synonym_id):
-    from manassa.accounts.selectors import require_platform_perm
-    from manassa.catalog.models import Synonym
     from manassa.catalog.search.services import synonym_group_delete, synonym_group_update
 
-    require_platform_perm(request.user, Perm.CATALOG_PUBLISH)
-    group = Synonym.objects.filter(pk=synonym_id).first()
-    if group is None:
-        raise NotFound()
+    group = access_synonym_group(request.user, synonym_id)
     if request.method == "POST" and request.POST.get("delete"):
         synonym_group_delete(actor=request.user, synonym=group)
         messages.success(request, _("The synonym group was deleted."))

@@ -187,3 +187,16 @@ def revision_changes(revision) -> list[dict]:
         lang = name.rsplit("_", 1)[1] if name.endswith(("_ar", "_en")) else ""
         rows.append({"field": name, "label": label, "lang": lang, "old": old, "new": new, "changed": old != new})
     return rows
+
+
+def access_synonym_group(user, synonym_id: int):
+    """A synonym group for a person who may edit search synonyms (Digital Office administrators)."""
+    from manassa.accounts.permissions import Perm
+    from manassa.accounts.selectors import require_platform_perm
+    from manassa.catalog.models import Synonym
+
+    require_platform_perm(user, Perm.CATALOG_PUBLISH)
+    group = Synonym.objects.filter(pk=synonym_id).first()
+    if group is None:
+        raise NotFound()
+    return group
