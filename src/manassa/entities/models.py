@@ -34,6 +34,9 @@ class Entity(models.Model):
     address_ar = models.CharField(_("address (Arabic)"), max_length=300, blank=True)
     address_en = models.CharField(_("address (English)"), max_length=300, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # The working week and holidays its deadlines are counted in (worktime.WorkingCalendar.code);
+    # empty: the federal calendar for federal entities, the emirate's for the others.
+    working_calendar = models.CharField(_("working calendar"), max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -47,6 +50,12 @@ class Entity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @property
+    def calendar_code(self) -> str:
+        from manassa.worktime.defaults import FEDERAL, SHARJAH
+
+        return self.working_calendar or (FEDERAL if self.kind == EntityKind.FEDERAL else SHARJAH)
 
 
 class EntityRole(models.TextChoices):

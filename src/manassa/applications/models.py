@@ -1,0 +1,160 @@
+"""Service applications: what a person asks of an entity, and how the entity answers it.
+
+A service's form and workflow are versioned documents (``manassa-form/1``,
+``manassa-workflow/1``); an application keeps the versions it was made with,
+so editing a form never changes requests already made.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from manassa.core.i18n import BilingualText
+
+
+class DefinitionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    SUPERSEDED = "superseded", _("Superseded")
+
+
+class _VersionedDefinition(models.Model):
+    service = models.ForeignKey("catalog.Service", on_delete=models.CASCADE, verbose_name=_("service"))
+    version = models.PositiveIntegerField(_("version"))
+    definition = models.JSONField(_("definition"))
+    status = models.CharField(_("status"), max_length=12, choices=DefinitionStatus.choices,
+                              default=DefinitionStatus.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["service", "-version"]
+
+    def __str__(self) -> str:
+        return f"{self.service_id} v{self.version} ({self.status})"
+
+
+class ServiceForm(_VersionedDefinition):
+    class Meta(_VersionedDefinition.Meta):
+        verbose_name = _("service form")
+        verbose_name_plural = _("service forms")
+        constraints = [
+            models.UniqueConstraint(fields=["service", "version"], name="service_form_version_unique"),
+            models.UniqueConstraint(fields=["service"], condition=models.Q(status="published"),
+                                    name="service_form_one_published"),
+        ]
+
+
+class ServiceWorkflow(_VersionedDefinition):
+    class Meta(_VersionedDefinition.Meta):
+        verbose_name = _("service workflow")
+        verbose_name_plural = _("service workflows")
+        constraints = [
+            models.UniqueConstraint(fields=["service", "version"], name="service_workflow_version_unique"),
+            models.UniqueConstraint(fields=["service"], condition=models.Q(status="published"),
+                                    name="service_workflow_one_published"),
+        ]
+
+
+class ReferenceSequence(models.Model):
+    """The last number given for a prefix and year; its row is locked to give the next one."""
+
+    prefix = models.CharField(max_length=16)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="reference_sequence_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.year}: {self.last}"
+
+
+DRAFT_STATE = "draft"
+
+
+class Application(models.Model):
+    # Public identifier, given at submission (``SHJ-2026-000123``); drafts have none.
+    reference = models.CharField(_("reference number"), max_length=32, unique=True, null=True, blank=True)
+    service = models.ForeignKey("catalog.Service", on_delete=models.PROTECT, related_name="applications",
+                                verbose_name=_("service"))
+    # The service's entity at the time of the request: the back office's scope, indexed with the queue filters.
+    entity = models.ForeignKey("entities.Entity", on_delete=models.PROTECT, related_name="applications",
+                               verbose_name=_("entity"))
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications",
+                                  verbose_name=_("applicant"))
+    form = models.ForeignKey(ServiceForm, on_delete=models.PROTECT, related_name="applications")
+    workflow = models.ForeignKey(ServiceWorkflow, on_delete=models.PROTECT, related_name="applications")
+    state = models.CharField(_("state"), max_length=40, default=DRAFT_STATE)
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="assigned_applications", verbose_name=_("assigned to"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=12, blank=True)
+    # Deadlines in working time, computed on each transition from the workflow's SLAs.
+    state_due_at = models.DateTimeField(_("step due"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    sla_breached_at = models.DateTimeField(_("deadline missed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        indexes = [
+            models.Index(fields=["entity", "state", "state_due_at", "id"], name="application_queue_idx"),
+            models.Index(fields=["entity", "assignee", "state_due_at", "id"], name="application_assignee_idx"),
+            models.Index(fields=["entity", "service", "state_due_at", "id"], name="application_service_idx"),
+            models.Index(fields=["applicant", "-updated_at"], name="application_applicant_idx"),
+            models.Index(fields=["state_due_at"], condition=models.Q(closed_at__isnull=True),
+                         name="application_open_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference or f"draft {self.pk}"
+
+
+class ApplicationEvent(models.Model):
+    """One step in an application's history; internal notes are never shown to the applicant."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    action = models.CharField(max_length=40)
+    from_state = models.CharField(max_length=40, blank=True)
+    to_state = models.CharField(max_length=40, blank=True)
+    comment = models.TextField(blank=True)
+    internal = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["application", "at"], name="application_event_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}: {self.action}"
+
+
+class Notice(models.Model):
+    """A message in a person's notifications in the portal (e-mail and SMS come with the notifications app)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
+    application = models.ForeignKey(Application, null=True, blank=True, on_delete=models.CASCADE,
+                                    related_name="notices")
+    message_ar = models.CharField(max_length=300)
+    message_en = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    message = BilingualText()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="notice_user_idx")]
+
+    def __str__(self) -> str:
+        return self.message_en

@@ -1,0 +1,99 @@
+"""Reads of service delivery, scoped to the person: their own requests, or their entities' queue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import F, Q, QuerySet
+
+from manassa.accounts.permissions import Perm, entity_ids_with, entity_role
+from manassa.applications.models import DRAFT_STATE, Application
+from manassa.core.errors import NotFound
+
+QUEUE_PAGE = 50
+
+
+def applications_of(user) -> QuerySet[Application]:
+    """The person's own requests, newest activity first."""
+    return Application.objects.filter(applicant=user).select_related("service", "entity").order_by("-updated_at")
+
+
+def access_own_application(user, reference: str) -> Application:
+    application = applications_of(user).filter(reference=reference).first()
+    if application is None:
+        raise NotFound()
+    return application
+
+
+def access_application(user, reference: str) -> Application:
+    """A submitted application of one of the user's entities; 404 for missing and for another entity's."""
+    application = (Application.objects.select_related("service", "entity", "applicant", "assignee")
+                   .filter(reference=reference).first())
+    if application is None or entity_role(user, application.entity_id) is None:
+        raise NotFound()
+    return application
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    entity_ids: tuple[int, ...] | None = None
+    service_id: int | None = None
+    state: str | None = None
+    assignee_id: int | None = None
+    unassigned: bool = False
+    breached: bool | None = None
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    items: list[Application]
+    next_cursor: str | None
+
+
+def work_queue(user, filters: QueueFilters = QueueFilters(), *, cursor: str | None = None,
+               limit: int = QUEUE_PAGE, now: datetime | None = None) -> QueuePage:
+    """Open applications of the user's entities, soonest deadline first, keyset-paginated.
+
+    The cursor is ``<state_due_at or max>|<id>`` of the last row, so a page
+    is one index range scan however deep the queue is.
+    """
+    from django.utils import timezone
+
+    allowed = entity_ids_with(user, Perm.BACKOFFICE)
+    wanted = allowed if filters.entity_ids is None else allowed & set(filters.entity_ids)
+    qs = (Application.objects.filter(entity_id__in=wanted, closed_at__isnull=True)
+          .exclude(state=DRAFT_STATE).select_related("service", "assignee"))
+    if filters.service_id:
+        qs = qs.filter(service_id=filters.service_id)
+    if filters.state:
+        qs = qs.filter(state=filters.state)
+    if filters.unassigned:
+        qs = qs.filter(assignee__isnull=True)
+    elif filters.assignee_id:
+        qs = qs.filter(assignee_id=filters.assignee_id)
+    if filters.breached is not None:
+        moment = now or timezone.now()
+        overdue = Q(state_due_at__lt=moment)
+        qs = qs.filter(overdue) if filters.breached else qs.exclude(overdue)
+    if cursor:
+        due_text, _sep, last_id = cursor.partition("|")
+        try:
+            last_id = int(last_id)
+            due = None if due_text == "" else datetime.fromisoformat(due_text)
+        except ValueError:
+            due, last_id = None, 0
+        if due is None:
+            # Rows without a deadline come last; continue among them by id.
+            qs = qs.filter(state_due_at__isnull=True, id__gt=last_id)
+        else:
+            qs = qs.filter(Q(state_due_at__gt=due) | Q(state_due_at=due, id__gt=last_id)
+                           | Q(state_due_at__isnull=True))
+    # Rows without a deadline (waiting for the applicant) last, on both databases.
+    rows = list(qs.order_by(F("state_due_at").asc(nulls_last=True), "id")[: limit + 1])
+    items = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit and items:
+        last = items[-1]
+        next_cursor = f"{last.state_due_at.isoformat() if last.state_due_at else ''}|{last.id}"
+    return QueuePage(items=items, next_cursor=next_cursor)

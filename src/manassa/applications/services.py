@@ -1,0 +1,238 @@
+"""Writes of service delivery: publishing forms and workflows, applying, and the one transition function."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
+
+from manassa.accounts.permissions import entity_role
+from manassa.applications.formdefs import answers_validate, definition_validate, prefill
+from manassa.applications.models import (
+    DRAFT_STATE,
+    Application,
+    ApplicationEvent,
+    DefinitionStatus,
+    Notice,
+    ReferenceSequence,
+    ServiceForm,
+    ServiceWorkflow,
+)
+from manassa.applications.workflow import Workflow, parse_workflow
+from manassa.audit.services import audit_record
+from manassa.core.errors import Forbidden, InvalidInput
+from manassa.worktime.hours import add_working_time
+from manassa.worktime.selectors import calendar_for
+
+
+def _publish(model, *, actor, service, definition: dict):
+    latest = model.objects.select_for_update().filter(service=service)
+    version = (latest.aggregate(v=Max("version"))["v"] or 0) + 1
+    latest.filter(status=DefinitionStatus.PUBLISHED).update(status=DefinitionStatus.SUPERSEDED)
+    row = model.objects.create(service=service, version=version, definition=definition, created_by=actor,
+                               status=DefinitionStatus.PUBLISHED, published_at=timezone.now())
+    audit_record(actor=actor, action=f"applications.{model._meta.model_name}.published", obj=row,
+                 entity_code=service.entity.code, changes={"service": service.code, "version": version})
+    return row
+
+
+@transaction.atomic
+def service_form_publish(*, actor, service, definition: dict) -> ServiceForm:
+    """A new version of the service's form; requests already made keep theirs."""
+    definition_validate(definition)
+    return _publish(ServiceForm, actor=actor, service=service, definition=definition)
+
+
+@transaction.atomic
+def service_workflow_publish(*, actor, service, definition: dict) -> ServiceWorkflow:
+    parse_workflow(definition)
+    return _publish(ServiceWorkflow, actor=actor, service=service, definition=definition)
+
+
+def reference_next(*, year: int | None = None) -> str:
+    """The next reference number, ``<prefix>-<year>-<sequence>``; call inside the submitting transaction.
+
+    The sequence row is locked, so concurrent submissions queue for it and a
+    rolled-back submission gives its number back.
+    """
+    prefix = settings.MANASSA_REFERENCE_PREFIX
+    year = year or timezone.localdate().year
+    ReferenceSequence.objects.bulk_create([ReferenceSequence(prefix=prefix, year=year)], ignore_conflicts=True)
+    sequence = ReferenceSequence.objects.select_for_update().get(prefix=prefix, year=year)
+    sequence.last += 1
+    sequence.save(update_fields=["last"])
+    return f"{prefix}-{year}-{sequence.last:06d}"
+
+
+@transaction.atomic
+def application_start(*, actor, service) -> Application:
+    """A draft for ``service``, prefilled from the person's profile."""
+    form = ServiceForm.objects.filter(service=service, status=DefinitionStatus.PUBLISHED).first()
+    workflow = ServiceWorkflow.objects.filter(service=service, status=DefinitionStatus.PUBLISHED).first()
+    if form is None or workflow is None or service.status != "active":
+        raise InvalidInput(_("This service cannot be applied for online yet."), code="not_available_online")
+    application = Application.objects.create(
+        service=service, entity=service.entity, applicant=actor, form=form, workflow=workflow,
+        answers=prefill(form.definition, actor),
+    )
+    audit_record(actor=actor, action="application.started", obj=application, entity_code=service.entity.code,
+                 changes={"service": service.code})
+    return application
+
+
+def _locked(application: Application) -> Application:
+    return (Application.objects.select_for_update().select_related("service", "entity", "workflow", "form")
+            .get(pk=application.pk))
+
+
+def _workflow(application: Application) -> Workflow:
+    return parse_workflow(application.workflow.definition)
+
+
+@transaction.atomic
+def application_answers_save(*, actor, application: Application, answers: dict) -> Application:
+    """Keep what the person typed so far; checked in full only when they submit or respond."""
+    application = _locked(application)
+    if application.applicant_id != actor.pk:
+        raise Forbidden()
+    waiting = application.state != DRAFT_STATE and _workflow(application).states[application.state].waiting_for
+    if application.state != DRAFT_STATE and waiting != "customer":
+        raise InvalidInput(_("This request can no longer be changed."), code="not_editable")
+    application.answers = {**application.answers, **answers}
+    application.save(update_fields=["answers", "updated_at"])
+    return application
+
+
+def _deadlines(application: Application, workflow: Workflow, *, now, whole_request: bool) -> None:
+    calendar = calendar_for(application.entity.calendar_code)
+    state = workflow.states[application.state]
+    if state.terminal or state.waiting_for == "customer" or not state.sla_hours:
+        application.state_due_at = None
+    else:
+        application.state_due_at = add_working_time(calendar, now, timedelta(hours=state.sla_hours))
+    if whole_request and workflow.sla_hours:
+        application.due_at = add_working_time(calendar, now, timedelta(hours=workflow.sla_hours))
+
+
+def _notify_applicant(application: Application, workflow: Workflow) -> None:
+    label = workflow.states[application.state].label
+    messages = {}
+    for language in ("ar", "en"):
+        with override(language):
+            messages[language] = str(_("Your request %(reference)s: %(state)s")) % {
+                "reference": application.reference, "state": label[language]}
+    Notice.objects.create(user=application.applicant, application=application,
+                          message_ar=messages["ar"], message_en=messages["en"])
+
+
+@transaction.atomic
+def application_submit(*, actor, application: Application) -> Application:
+    """Check every answer, give the reference number and hand the request to the entity."""
+    application = _locked(application)
+    if application.applicant_id != actor.pk:
+        raise Forbidden()
+    if application.state != DRAFT_STATE:
+        raise InvalidInput(_("This request was already submitted."), code="already_submitted")
+    application.answers = answers_validate(application.form.definition, application.answers)
+    workflow = _workflow(application)
+    now = timezone.now()
+    application.reference = reference_next()
+    application.state = workflow.initial
+    application.submitted_at = now
+    _deadlines(application, workflow, now=now, whole_request=True)
+    application.save()
+    ApplicationEvent.objects.create(application=application, actor=actor, action="submit",
+                                    from_state=DRAFT_STATE, to_state=application.state)
+    audit_record(actor=actor, action="application.submitted", obj=application,
+                 entity_code=application.entity.code, changes={"reference": application.reference})
+    _notify_applicant(application, workflow)
+    return application
+
+
+def roles_on(actor, application: Application) -> set[str]:
+    """The workflow roles ``actor`` holds on this application: the applicant, and their entity role."""
+    roles = set()
+    if application.applicant_id == actor.pk:
+        roles.add("customer")
+    role = entity_role(actor, application.entity_id)
+    if role:
+        roles.add(role)
+    return roles
+
+
+@transaction.atomic
+def application_transition(*, actor, application: Application, action: str, comment: str = "") -> Application:
+    """The one way an application changes state.
+
+    Checks the action against the workflow, this state and the person's
+    roles; locks the row, so two officers acting at once get one transition
+    and a conflict for the other; writes the history, the audit event, the
+    deadlines and the applicant's notice — all in one transaction.
+    """
+    application = _locked(application)
+    workflow = _workflow(application)
+    if application.state == DRAFT_STATE:
+        raise InvalidInput(_("Submit the request first."), code="not_submitted")
+    roles = roles_on(actor, application) if actor is not None else {"system"}
+    step = workflow.check(application.state, action, roles)
+    comment = (comment or "").strip()
+    if step.comment == "required" and not comment:
+        raise InvalidInput(fields={"comment": [_("Add a comment for this action.")]})
+    leaving = workflow.states[application.state]
+    if leaving.waiting_for == "customer" and "customer" in roles:
+        # The applicant answered a request for information: their answers must be complete again.
+        application.answers = answers_validate(application.form.definition, application.answers)
+    before = application.state
+    now = timezone.now()
+    application.state = step.target
+    target = workflow.states[step.target]
+    if target.terminal:
+        application.closed_at = now
+        application.outcome = target.outcome or ""
+    application.sla_breached_at = None  # a new step, a new deadline
+    _deadlines(application, workflow, now=now, whole_request=False)
+    application.save()
+    ApplicationEvent.objects.create(application=application, actor=actor, action=step.key,
+                                    from_state=before, to_state=application.state, comment=comment)
+    audit_record(actor=actor, action=f"application.{step.key}", obj=application,
+                 entity_code=application.entity.code,
+                 changes={"reference": application.reference, "state": [before, application.state]})
+    _notify_applicant(application, workflow)
+    return application
+
+
+@transaction.atomic
+def application_note_add(*, actor, application: Application, text: str) -> ApplicationEvent:
+    """An internal note of the entity's staff, never shown to the applicant."""
+    if not entity_role(actor, application.entity_id):
+        raise Forbidden()
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput(fields={"text": [_("Write the note.")]})
+    event = ApplicationEvent.objects.create(application=application, actor=actor, action="note",
+                                            from_state=application.state, to_state=application.state,
+                                            comment=text, internal=True)
+    audit_record(actor=actor, action="application.note", obj=application, entity_code=application.entity.code,
+                 changes={"reference": application.reference})
+    return event
+
+
+@transaction.atomic
+def application_assign(*, actor, application: Application, assignee) -> Application:
+    """Claim (assignee = actor) or assign to a colleague of the same entity."""
+    application = _locked(application)
+    if not entity_role(actor, application.entity_id):
+        raise Forbidden()
+    if assignee is not None and not entity_role(assignee, application.entity_id):
+        raise InvalidInput(fields={"assignee": [_("Choose someone who works for this entity.")]})
+    before = application.assignee_id
+    application.assignee = assignee
+    application.save(update_fields=["assignee", "updated_at"])
+    audit_record(actor=actor, action="application.assigned", obj=application, entity_code=application.entity.code,
+                 changes={"reference": application.reference, "assignee": [before, getattr(assignee, "pk", None)]})
+    return application
