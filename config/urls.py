@@ -21,6 +21,8 @@ urlpatterns += i18n_patterns(
     path("", include("manassa.catalog.urls")),
     path("accounts/", include("allauth.urls")),
     path("accounts/", include("manassa.accounts.urls")),
+    path("requests/", include("manassa.applications.urls_customer")),
+    path("backoffice/queue/", include("manassa.applications.urls_backoffice")),
     path("backoffice/", include("manassa.entities.urls")),
     path("backoffice/entities/<str:code>/services/", include(backoffice_urlpatterns)),
     path("digital-office/", include(digital_office_urlpatterns)),

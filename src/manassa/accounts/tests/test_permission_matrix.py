@@ -95,7 +95,8 @@ API = [
      expect(403, anonymous=401, do_admin=200), EMPTY_CATALOG),
 ]
 
-STAFF_NAMESPACES = {"backoffice", "digital_office", "audit", "backoffice_catalog", "digital_office_catalog"}
+STAFF_NAMESPACES = {"backoffice", "digital_office", "audit", "backoffice_catalog", "digital_office_catalog",
+                    "workqueue"}
 COVERED_API_PATHS = {
     "/backoffice/entities/{code}/members", "/audit/events", "/me", "/system/whoami", "/catalog/import",
 }

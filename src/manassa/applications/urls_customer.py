@@ -1,0 +1,5 @@
+from django.urls import path  # noqa: F401 (filled by the resident pages)
+
+app_name = "requests"
+
+urlpatterns: list = []
