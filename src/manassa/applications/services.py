@@ -236,3 +236,43 @@ def application_assign(*, actor, application: Application, assignee) -> Applicat
     audit_record(actor=actor, action="application.assigned", obj=application, entity_code=application.entity.code,
                  changes={"reference": application.reference, "assignee": [before, getattr(assignee, "pk", None)]})
     return application
+
+
+def application_sla_sweep(*, now=None) -> int:
+    """Mark the applications whose step is overdue, and alert the workflow's escalation role.
+
+    Safe to run as often as wanted: an application is marked once per step
+    (the mark is cleared when it moves on). Returns how many were marked.
+    """
+    from manassa.entities.models import Membership
+
+    now = now or timezone.now()
+    marked = 0
+    overdue = (Application.objects.filter(closed_at__isnull=True, sla_breached_at__isnull=True,
+                                          state_due_at__lt=now).values_list("pk", flat=True))
+    for pk in list(overdue[:1000]):
+        with transaction.atomic():
+            application = (Application.objects.select_for_update(skip_locked=True).select_related("entity", "workflow")
+                           .filter(pk=pk, sla_breached_at__isnull=True, state_due_at__lt=now).first())
+            if application is None:
+                continue  # moved on, or another sweep has it
+            application.sla_breached_at = now
+            application.save(update_fields=["sla_breached_at", "updated_at"])
+            workflow = _workflow(application)
+            ApplicationEvent.objects.create(application=application, action="sla_breached", internal=True,
+                                            from_state=application.state, to_state=application.state)
+            audit_record(actor=None, action="application.sla_breached", obj=application,
+                         entity_code=application.entity.code,
+                         changes={"reference": application.reference, "state": application.state})
+            if workflow.escalation_role:
+                people = Membership.objects.filter(entity=application.entity, role=workflow.escalation_role)
+                for membership in people.select_related("user"):
+                    messages = {}
+                    for language in ("ar", "en"):
+                        with override(language):
+                            messages[language] = str(_("Overdue: request %(reference)s has passed its deadline.")) % {
+                                "reference": application.reference}
+                    Notice.objects.create(user=membership.user, application=application,
+                                          message_ar=messages["ar"], message_en=messages["en"])
+            marked += 1
+    return marked

@@ -6,6 +6,7 @@ why the loader refuses to run unless demo mode (or DEBUG) is on.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from allauth.account.models import EmailAddress
@@ -19,6 +20,7 @@ from manassa.catalog.interchange import catalog_import, catalog_parse
 from manassa.entities.models import Entity, EntityRole
 from manassa.entities.services import membership_set
 
+DEMO_FORMS = Path(__file__).resolve().parents[1] / "applications" / "fixtures" / "demo-forms.json"
 DEMO_CATALOG = Path(__file__).resolve().parents[1] / "catalog" / "fixtures" / "demo-catalog.json"
 DEMO_PASSWORD = "Manassa-Demo-2026"
 # Base32; add it to any authenticator app, or: oathtool --totp -b MANASSADEMOSTAFFTOTPSECRETKEY234
@@ -65,4 +67,22 @@ def demo_load(*, actor=None) -> dict[str, int]:
             TOTP.activate(user, DEMO_TOTP_SECRET)
     return {"entities": len(report.created["entities"]), "sectors": len(doc.get("sectors") or []),
             "life_events": len(doc.get("life_events") or []), "services": len(doc.get("services") or []),
-            "users": created_users}
+            "online_services": _demo_online_services(actor=actor), "users": created_users}
+
+
+def _demo_online_services(*, actor) -> int:
+    """Forms and workflows for a few demo services, so they can be applied for end to end."""
+    from manassa.applications.models import DefinitionStatus, ServiceForm
+    from manassa.applications.services import service_form_publish, service_workflow_publish
+    from manassa.applications.workflow import TEMPLATES
+    from manassa.catalog.models import Service
+
+    published = 0
+    for code, spec in json.loads(DEMO_FORMS.read_text(encoding="utf-8")).items():
+        service = Service.objects.filter(code=code).first()
+        if service is None or ServiceForm.objects.filter(service=service, status=DefinitionStatus.PUBLISHED).exists():
+            continue
+        service_form_publish(actor=actor, service=service, definition=spec["form"])
+        service_workflow_publish(actor=actor, service=service, definition=TEMPLATES[spec["workflow"]])
+        published += 1
+    return published

@@ -271,3 +271,25 @@ def test_two_officers_acting_at_once_make_one_transition(people, customer, entit
         thread.join()
     assert sorted(outcomes) == ["ok", "refused"]
     assert ApplicationEvent.objects.filter(application=application, action="approve").count() == 1
+
+
+def test_sla_sweep_marks_overdue_steps_once_and_escalates(people, customer, service):
+    from django.core.management import call_command
+
+    from manassa.applications.services import application_sla_sweep
+
+    with time_machine.travel(datetime(2026, 11, 26, 14, 0, tzinfo=DUBAI), tick=False):
+        application = _submitted(customer, service)
+    due = application.state_due_at
+    assert application_sla_sweep(now=due) == 0  # due, not yet overdue
+    with time_machine.travel(due.timestamp() + 60, tick=False):
+        call_command("sla", "sweep")
+        assert application_sla_sweep() == 0  # the second run finds nothing new
+    application.refresh_from_db()
+    assert application.sla_breached_at is not None
+    assert ApplicationEvent.objects.filter(application=application, action="sla_breached", internal=True).count() == 1
+    escalated = Notice.objects.filter(user=people["supervisor"], application=application)
+    assert escalated.count() == 1 and application.reference in escalated.get().message_en
+    with time_machine.travel(due.timestamp() + 120, tick=False):
+        moved = application_transition(actor=people["officer"], application=application, action="start_review")
+    assert moved.sla_breached_at is None and moved.state_due_at > due

@@ -22,6 +22,10 @@ def test_demo_loads_a_realistic_government(settings, capsys):
     staff = User.objects.exclude(email="resident@manassa.test")
     assert Authenticator.objects.filter(user__in=staff, type="totp").count() == staff.count()
     assert audit_chain_verify().ok
+    from manassa.applications.models import ServiceForm, ServiceWorkflow
+
+    assert ServiceForm.objects.filter(status="published").count() == 4
+    assert ServiceWorkflow.objects.filter(status="published").count() == 4
 
 
 @pytest.mark.django_db
@@ -29,6 +33,9 @@ def test_demo_is_idempotent_and_if_empty_skips(capsys):
     call_command("demo")
     call_command("demo")
     assert Entity.objects.filter(code="SEWA").count() == 1
+    from manassa.applications.models import ServiceForm
+
+    assert ServiceForm.objects.count() == 4
     call_command("demo", "--if-empty")
     assert "already present" in capsys.readouterr().out
 
