@@ -19,6 +19,7 @@ def _fresh_cache():
     """
     from django.core.cache import cache
 
+    from manassa.applications import selectors as application_selectors
     from manassa.catalog import selectors
     from manassa.catalog.search.index import search_index_reset
 
@@ -26,6 +27,9 @@ def _fresh_cache():
         cache.clear()
         search_index_reset()
         selectors._version_seen["at"] = -1.0
+        # Parsed definitions are kept by id, and ids start again in an emptied database.
+        application_selectors._parsed_workflows.clear()
+        application_selectors._parsed_forms.clear()
 
     forget()
     yield

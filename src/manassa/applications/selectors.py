@@ -8,10 +8,33 @@ from datetime import datetime
 from django.db.models import F, Q, QuerySet
 
 from manassa.accounts.permissions import Perm, entity_ids_with, entity_role
+from manassa.applications.formdefs import FormDefinition, definition_validate
 from manassa.applications.models import DRAFT_STATE, Application
+from manassa.applications.workflow import Workflow, parse_workflow
 from manassa.core.errors import NotFound
 
 QUEUE_PAGE = 50
+
+# Published definitions never change (an edit is a new version, a new row), so each
+# process parses a version once.
+_parsed_workflows: dict[int, Workflow] = {}
+_parsed_forms: dict[int, FormDefinition] = {}
+
+
+def workflow_of(application: Application) -> Workflow:
+    """The parsed workflow version the application follows."""
+    parsed = _parsed_workflows.get(application.workflow_id)
+    if parsed is None:
+        parsed = _parsed_workflows[application.workflow_id] = parse_workflow(application.workflow.definition)
+    return parsed
+
+
+def form_of(application: Application) -> FormDefinition:
+    """The parsed form version the application was made with."""
+    parsed = _parsed_forms.get(application.form_id)
+    if parsed is None:
+        parsed = _parsed_forms[application.form_id] = definition_validate(application.form.definition)
+    return parsed
 
 
 def applications_of(user) -> QuerySet[Application]:

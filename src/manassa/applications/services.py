@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
 from manassa.accounts.permissions import entity_role
-from manassa.applications.formdefs import answers_validate, definition_validate, prefill
+from manassa.applications.formdefs import FormDefinition, answers_validate, definition_validate, prefill
 from manassa.applications.models import (
     DRAFT_STATE,
     Application,
@@ -23,6 +23,7 @@ from manassa.applications.models import (
     ServiceForm,
     ServiceWorkflow,
 )
+from manassa.applications.selectors import form_of, workflow_of
 from manassa.applications.workflow import Workflow, parse_workflow
 from manassa.audit.services import audit_record
 from manassa.core.errors import Forbidden, InvalidInput
@@ -91,7 +92,11 @@ def _locked(application: Application) -> Application:
 
 
 def _workflow(application: Application) -> Workflow:
-    return parse_workflow(application.workflow.definition)
+    return workflow_of(application)
+
+
+def _form(application: Application) -> FormDefinition:
+    return form_of(application)
 
 
 @transaction.atomic
@@ -138,7 +143,7 @@ def application_submit(*, actor, application: Application) -> Application:
         raise Forbidden()
     if application.state != DRAFT_STATE:
         raise InvalidInput(_("This request was already submitted."), code="already_submitted")
-    application.answers = answers_validate(application.form.definition, application.answers)
+    application.answers = answers_validate(_form(application), application.answers)
     workflow = _workflow(application)
     now = timezone.now()
     application.reference = reference_next()
@@ -186,7 +191,7 @@ def application_transition(*, actor, application: Application, action: str, comm
     leaving = workflow.states[application.state]
     if leaving.waiting_for == "customer" and "customer" in roles:
         # The applicant answered a request for information: their answers must be complete again.
-        application.answers = answers_validate(application.form.definition, application.answers)
+        application.answers = answers_validate(_form(application), application.answers)
     before = application.state
     now = timezone.now()
     application.state = step.target
