@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -56,18 +56,40 @@ def service_workflow_publish(*, actor, service, definition: dict) -> ServiceWork
 
 
 def reference_next(*, year: int | None = None) -> str:
-    """The next reference number, ``<prefix>-<year>-<sequence>``; call inside the submitting transaction.
+    """The next reference number, ``<prefix>-<year>-<sequence>``, unique however many submit at once.
 
-    The sequence row is locked, so concurrent submissions queue for it and a
-    rolled-back submission gives its number back.
+    On PostgreSQL a database sequence per prefix and year gives the number
+    without holding a lock until the submission commits (a rolled-back
+    submission leaves a gap). SQLite has one writer at a time anyway: there a
+    row of ``ReferenceSequence`` is locked and incremented in the transaction.
     """
     prefix = settings.MANASSA_REFERENCE_PREFIX
     year = year or timezone.localdate().year
+    if connection.vendor == "postgresql":
+        return f"{prefix}-{year}-{_sequence_next(prefix, year):06d}"
     ReferenceSequence.objects.bulk_create([ReferenceSequence(prefix=prefix, year=year)], ignore_conflicts=True)
     sequence = ReferenceSequence.objects.select_for_update().get(prefix=prefix, year=year)
     sequence.last += 1
     sequence.save(update_fields=["last"])
     return f"{prefix}-{year}-{sequence.last:06d}"
+
+
+def _sequence_next(prefix: str, year: int) -> int:
+    name = "manassa_ref_" + "".join(ch for ch in prefix.lower() if ch.isascii() and ch.isalnum()) + f"_{year}"
+    with connection.cursor() as cursor:
+        try:
+            with transaction.atomic():
+                cursor.execute("SELECT nextval(%s)", [name])
+                return cursor.fetchone()[0]
+        except DatabaseError:
+            pass  # the year's first number: the sequence does not exist yet
+        try:
+            with transaction.atomic():
+                cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {name}")  # noqa: S608 - name is built above
+        except DatabaseError:
+            pass  # created at the same moment by another submission
+        cursor.execute("SELECT nextval(%s)", [name])
+        return cursor.fetchone()[0]
 
 
 @transaction.atomic
@@ -153,9 +175,10 @@ def application_submit(*, actor, application: Application) -> Application:
     application.save()
     ApplicationEvent.objects.create(application=application, actor=actor, action="submit",
                                     from_state=DRAFT_STATE, to_state=application.state)
+    _notify_applicant(application, workflow)
+    # Last, so the audit chain's lock is held only until the commit that follows.
     audit_record(actor=actor, action="application.submitted", obj=application,
                  entity_code=application.entity.code, changes={"reference": application.reference})
-    _notify_applicant(application, workflow)
     return application
 
 
@@ -204,10 +227,10 @@ def application_transition(*, actor, application: Application, action: str, comm
     application.save()
     ApplicationEvent.objects.create(application=application, actor=actor, action=step.key,
                                     from_state=before, to_state=application.state, comment=comment)
+    _notify_applicant(application, workflow)
     audit_record(actor=actor, action=f"application.{step.key}", obj=application,
                  entity_code=application.entity.code,
                  changes={"reference": application.reference, "state": [before, application.state]})
-    _notify_applicant(application, workflow)
     return application
 
 
