@@ -1,8 +1,9 @@
 """Public catalog pages: search, browse by sector, entity and life event, and the service page."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -21,6 +22,7 @@ from manassa.catalog.selectors import (
     services_of_entity,
     services_related,
 )
+from manassa.core.errors import InvalidInput
 from manassa.core.pagecache import anonymous_page_cache
 from manassa.entities.selectors import entities_public, entity_public_get
 
@@ -118,8 +120,24 @@ def service_detail(request, slug):
 
 @login_required
 def service_start(request, slug):
+    """Start (or continue) an online application when the service has a published form and workflow."""
+    from manassa.applications.selectors_customer import drafts_of, service_accepts_online
+    from manassa.applications.services import application_start
+
     service = service_public_get(slug=slug)
-    return render(request, "catalog/service_start.html", {"service": service})
+    if request.method == "POST":
+        try:
+            application = application_start(actor=request.user, service=service)
+        except InvalidInput as exc:
+            messages.error(request, exc.message)
+            return redirect("catalog:service_start", slug=service.slug)
+        return redirect("requests:draft", pk=application.pk)
+    online = service_accepts_online(service)
+    return render(request, "catalog/service_start.html", {
+        "service": service,
+        "online": online,
+        "drafts": list(drafts_of(request.user, service=service)) if online else [],
+    })
 
 
 @public_page

@@ -78,6 +78,28 @@ PAGES = [
     ("digital office", "get", "digital_office:home", {},
      expect(403, anonymous=LOGIN, do_admin=200, do_analyst=200)),
     ("audit trail", "get", "audit:events", {}, expect(403, anonymous=LOGIN, auditor=200)),
+    # Work queue: entity staff only; another entity's request is a 404, the applicant's own request too.
+    ("work queue", "get", "workqueue:queue", {}, expect(403, anonymous=LOGIN, officer=200, supervisor=200, admin=200)),
+    ("queue overview", "get", "workqueue:overview", {}, expect(403, anonymous=LOGIN, supervisor=200, admin=200)),
+    ("own application", "get", "workqueue:application", {"reference": "<APP_A>"},
+     expect(404, anonymous=LOGIN, officer=200, supervisor=200, admin=200)),
+    ("other entity's application", "get", "workqueue:application", {"reference": "<APP_B>"},
+     expect(404, anonymous=LOGIN)),
+    ("missing application", "get", "workqueue:application", {"reference": "NOPE-2026-000000"},
+     expect(404, anonymous=LOGIN)),
+    ("claim own application", "post", "workqueue:claim", {"reference": "<APP_A>"},
+     expect(404, anonymous=LOGIN, officer=302, supervisor=302, admin=302)),
+    ("claim other application", "post", "workqueue:claim", {"reference": "<APP_B>"}, expect(404, anonymous=LOGIN)),
+    ("assign own application", "post", "workqueue:assign", {"reference": "<APP_A>"},
+     expect(404, anonymous=LOGIN, officer=403, supervisor=302, admin=302)),
+    ("assign other application", "post", "workqueue:assign", {"reference": "<APP_B>"}, expect(404, anonymous=LOGIN)),
+    ("note on own application", "post", "workqueue:note", {"reference": "<APP_A>"},
+     expect(404, anonymous=LOGIN, officer=200, supervisor=200, admin=200)),
+    ("note on other application", "post", "workqueue:note", {"reference": "<APP_B>"}, expect(404, anonymous=LOGIN)),
+    ("act on own application", "post", "workqueue:transition", {"reference": "<APP_A>"},
+     expect(404, anonymous=LOGIN, officer=302, supervisor=302, admin=302)),
+    ("act on other application", "post", "workqueue:transition", {"reference": "<APP_B>"},
+     expect(404, anonymous=LOGIN)),
 ]
 
 EMPTY_CATALOG = {"format": "manassa-catalog/1", "entities": [], "sectors": [], "life_events": [], "services": []}
@@ -121,8 +143,23 @@ def keys(people, entity_a, entity_b):
     from manassa.catalog.models import Synonym
 
     synonym = Synonym.objects.create(language="ar", terms=["سواقة", "قيادة"])
+    # One submitted application in each entity, for the work-queue rows.
+    from manassa.applications import services as applications
+    from manassa.applications.workflow import TEMPLATES
+
+    form = {"format": "manassa-form/1", "pages": [{"key": "p", "title": {"ar": "البيانات", "en": "Details"}, "fields": [
+        {"key": "full_name", "type": "text", "label": {"ar": "الاسم", "en": "Name"}, "required": True}]}]}
+    application_refs = {}
+    for key, entity, code in (("<APP_A>", entity_a, "A-APPLY"), ("<APP_B>", entity_b, "B-APPLY")):
+        service = make_service(entity=entity, sector=sector, code=code, name_ar="خدمة", name_en="Service")
+        applications.service_form_publish(actor=None, service=service, definition=form)
+        applications.service_workflow_publish(actor=None, service=service, definition=TEMPLATES["simple_approval"])
+        draft = applications.application_start(actor=people["customer"], service=service)
+        applications.application_answers_save(actor=people["customer"], application=draft,
+                                              answers={"full_name": "Maryam"})
+        application_refs[key] = applications.application_submit(actor=people["customer"], application=draft).reference
     return {"<A>": key_a.prefix, "<B>": key_b.prefix, "token_a": token_a, "token_b": token_b, "<S>": synonym.pk,
-            **{key: revision.pk for key, revision in revisions.items()}}
+            **{key: revision.pk for key, revision in revisions.items()}, **application_refs}
 
 
 def _client_for(client, people, role):
