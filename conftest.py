@@ -20,6 +20,7 @@ def _fresh_cache():
     from django.core.cache import cache
 
     from manassa.applications import selectors as application_selectors
+    from manassa.applications import services as application_services
     from manassa.catalog import selectors
     from manassa.catalog.search.index import search_index_reset
 
@@ -30,6 +31,7 @@ def _fresh_cache():
         # Parsed definitions are kept by id, and ids start again in an emptied database.
         application_selectors._parsed_workflows.clear()
         application_selectors._parsed_forms.clear()
+        application_services._sequences_seen.clear()  # a rolled-back test may have made them
 
     forget()
     yield

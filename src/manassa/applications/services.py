@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 from django.conf import settings
@@ -74,22 +75,36 @@ def reference_next(*, year: int | None = None) -> str:
     return f"{prefix}-{year}-{sequence.last:06d}"
 
 
+# Sequences this process has used: the usual path is then one plain nextval.
+_sequences_seen: set[str] = set()
+
+
 def _sequence_next(prefix: str, year: int) -> int:
     name = "manassa_ref_" + "".join(ch for ch in prefix.lower() if ch.isascii() and ch.isalnum()) + f"_{year}"
+    if name not in _sequences_seen:
+        _sequence_make(name)
+        _sequences_seen.add(name)
     with connection.cursor() as cursor:
-        try:
-            with transaction.atomic():
-                cursor.execute("SELECT nextval(%s)", [name])
-                return cursor.fetchone()[0]
-        except DatabaseError:
-            pass  # the year's first number: the sequence does not exist yet
-        try:
-            with transaction.atomic():
-                cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {name}")  # noqa: S608 - name is built above
-        except DatabaseError:
-            pass  # created at the same moment by another submission
         cursor.execute("SELECT nextval(%s)", [name])
         return cursor.fetchone()[0]
+
+
+def _sequence_make(name: str) -> None:
+    """Create the sequence on a connection of its own, committed at once.
+
+    Made inside the submitting transaction, it would stay invisible to every
+    other submission until that one commits, and they would all try to make it.
+    """
+    from django.db import connections
+
+    own = connections.create_connection(connection.alias)
+    try:
+        own.set_autocommit(True)
+        # DatabaseError: made at the same moment by another process.
+        with own.cursor() as cursor, contextlib.suppress(DatabaseError):
+            cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {name}")  # noqa: S608 - built from letters and digits
+    finally:
+        own.close()
 
 
 @transaction.atomic
@@ -109,7 +124,9 @@ def application_start(*, actor, service) -> Application:
 
 
 def _locked(application: Application) -> Application:
-    return (Application.objects.select_for_update().select_related("service", "entity", "workflow", "form")
+    # Lock the application only: FOR UPDATE would otherwise also lock the joined service,
+    # entity and definitions, and every request for the same service would queue behind one.
+    return (Application.objects.select_for_update(of=("self",)).select_related("service", "entity", "workflow", "form")
             .get(pk=application.pk))
 
 

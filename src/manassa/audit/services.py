@@ -82,7 +82,8 @@ def audit_record_many(*, actor, entries: Iterable[AuditEntry], ip: str | None = 
     actor_label = (getattr(actor, "email", "") or str(actor)) if actor is not None else "system"
     request_id = ctx.request_id if ctx.request_id != "-" else ""
     written: list[AuditEvent] = []
-    with transaction.atomic():
+    # No savepoint inside the caller's transaction: a failure here fails the whole change anyway.
+    with transaction.atomic(savepoint=False):
         head, _created = AuditChainHead.objects.select_for_update().get_or_create(
             id=1, defaults={"last_event_id": 0, "last_hash": GENESIS}
         )

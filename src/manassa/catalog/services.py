@@ -145,7 +145,7 @@ def service_revision_transition(*, actor, revision: ServiceRevision, action: str
     rule = REVISION_ACTIONS.get(action)
     if rule is None:
         raise InvalidInput(fields={"action": [_("Unknown action.")]})
-    revision = ServiceRevision.objects.select_for_update().select_related("entity").get(pk=revision.pk)
+    revision = ServiceRevision.objects.select_for_update(of=("self",)).select_related("entity").get(pk=revision.pk)
     if not _may(actor, revision, action):
         raise Forbidden()
     if revision.status not in rule.sources:

@@ -100,7 +100,7 @@ def api_key_issue(*, actor, entity: Entity, name: str) -> tuple[EntityApiKey, st
 
 @transaction.atomic
 def api_key_revoke(*, actor, key: EntityApiKey) -> EntityApiKey:
-    key = EntityApiKey.objects.select_for_update().select_related("entity").get(pk=key.pk)
+    key = EntityApiKey.objects.select_for_update(of=("self",)).select_related("entity").get(pk=key.pk)
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])

@@ -336,6 +336,15 @@ def test_overview_counts_breaches_and_workload(client, people, apps):
 
 
 def test_sla_countdown_wording():
+    from django.utils import translation
+
+    with translation.override("en"):  # the wording is checked in English; the suite's default language is Arabic
+        _countdown_wording_in_english()
+    with translation.override("ar"):
+        assert sla_countdown(timezone.now() - timedelta(hours=2), timezone.now())["text"] != "overdue by 2 h"
+
+
+def _countdown_wording_in_english():
     now = timezone.now()
     assert sla_countdown(None, now) is None
     assert sla_countdown(now + timedelta(hours=3, minutes=10), now) == {"text": "due in 3 h", "overdue": False}
