@@ -25,6 +25,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from manassa.core.documents import show_value, type_name
 from manassa.core.errors import ApplicationError, InvalidDocument, storable_text
 
 WORKFLOW_FORMAT = "manassa-workflow/1"
@@ -132,31 +133,6 @@ def parse_workflow(document: Any) -> Workflow:
     return workflow
 
 
-def _show(value: Any) -> str:
-    """A value quoted for an error message, shortened, and printable anywhere."""
-    if isinstance(value, str):
-        short = value if len(value) <= 60 else value[:57] + "…"
-        return f"'{short}'" if short.isprintable() else json.dumps(short)
-    try:
-        return json.dumps(value, default=str)[:60]
-    except (ValueError, TypeError, RecursionError):
-        return "…"
-
-
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return _("true/false")
-    if isinstance(value, int | float):
-        return _("a number")
-    if isinstance(value, str):
-        return _("a string")
-    if isinstance(value, list):
-        return _("a list")
-    return _("an object")
-
-
 def _one_of(values: tuple[str, ...]) -> str:
     return ", ".join(f"'{value}'" for value in values)
 
@@ -186,7 +162,7 @@ class _Checker:
     def record(self, value: Any, path: str, keys: tuple[set[str], set[str]]) -> dict | None:
         required, optional = keys
         if not isinstance(value, dict):
-            self.error(path, _("must be an object, not %(type)s") % {"type": _type_name(value)})
+            self.error(path, _("must be an object, not %(type)s") % {"type": type_name(value)})
             return None
         for key in getattr(value, "duplicates", ()):
             self.error(self.sub(path, key), _("given more than once"))
@@ -200,7 +176,7 @@ class _Checker:
 
     def items(self, value: Any, path: str, *, limit: int) -> list:
         if not isinstance(value, list):
-            self.error(path, _("must be a list, not %(type)s") % {"type": _type_name(value)})
+            self.error(path, _("must be a list, not %(type)s") % {"type": type_name(value)})
             return []
         if not value:
             self.error(path, _("must not be empty"))
@@ -212,13 +188,13 @@ class _Checker:
     def key(self, value: Any, path: str) -> str | None:
         if not isinstance(value, str) or not KEY.fullmatch(value) or len(value) > KEY_MAX:
             self.error(path, _("%(value)s is not a valid key: lowercase letters, digits and '_', starting with "
-                               "a letter, at most %(max)d characters") % {"value": _show(value), "max": KEY_MAX})
+                               "a letter, at most %(max)d characters") % {"value": show_value(value), "max": KEY_MAX})
             return None
         return value
 
     def text(self, value: Any, path: str) -> str | None:
         if not isinstance(value, str):
-            self.error(path, _("must be a string, not %(type)s") % {"type": _type_name(value)})
+            self.error(path, _("must be a string, not %(type)s") % {"type": type_name(value)})
             return None
         if not storable_text(value):
             self.error(path, _("contains characters that cannot be stored (NUL or an unpaired surrogate)"))
@@ -242,14 +218,14 @@ class _Checker:
 
     def choice(self, value: Any, path: str, allowed: tuple[str, ...]) -> str | None:
         if not isinstance(value, str) or value not in allowed:
-            self.error(path, _("%(value)s is not one of %(allowed)s") % {"value": _show(value),
+            self.error(path, _("%(value)s is not one of %(allowed)s") % {"value": show_value(value),
                                                                          "allowed": _one_of(allowed)})
             return None
         return value
 
     def hours(self, value: Any, path: str) -> float | None:
         if not isinstance(value, int | float) or isinstance(value, bool):
-            self.error(path, _("must be a number of hours, not %(type)s") % {"type": _type_name(value)})
+            self.error(path, _("must be a number of hours, not %(type)s") % {"type": type_name(value)})
             return None
         if not (isinstance(value, int) or math.isfinite(value)) or not 0 < value <= SLA_HOURS_MAX:
             self.error(path, _("must be more than 0 and at most %(max)d hours") % {"max": SLA_HOURS_MAX})
@@ -263,7 +239,7 @@ class _Checker:
         if root is None:
             return None
         if "format" in root and root["format"] != WORKFLOW_FORMAT:
-            self.error("format", _("must be %(format)s") % {"format": _show(WORKFLOW_FORMAT)})
+            self.error("format", _("must be %(format)s") % {"format": show_value(WORKFLOW_FORMAT)})
         sla_hours = self.hours(root["sla_hours"], "sla_hours") if root.get("sla_hours") is not None else None
         escalation_role = self.escalation(root["escalation"]) if root.get("escalation") is not None else None
 
@@ -309,12 +285,12 @@ class _Checker:
             return None
         value = root["initial"]
         if not isinstance(value, str) or value not in state_paths:
-            self.error("initial", _("unknown state %(key)s") % {"key": _show(value)})
+            self.error("initial", _("unknown state %(key)s") % {"key": show_value(value)})
             self.graph_broken = True
             return None
         if self.terminal.get(value):
             self.error("initial", _("%(key)s is a terminal state; a request must be able to move on from its "
-                                    "first state") % {"key": _show(value)})
+                                    "first state") % {"key": show_value(value)})
             self.graph_broken = True
             return None
         return value
@@ -330,7 +306,7 @@ class _Checker:
             key = self.key(obj["key"], f"{path}.key")
             if key is not None and key in state_paths:
                 self.error(f"{path}.key", _("%(key)s is already used at %(path)s")
-                           % {"key": _show(key), "path": state_paths[key]})
+                           % {"key": show_value(key), "path": state_paths[key]})
                 key = None
             elif key is not None:
                 state_paths[key] = path
@@ -340,7 +316,7 @@ class _Checker:
 
         terminal = obj.get("terminal", False)
         if not isinstance(terminal, bool):
-            self.error(f"{path}.terminal", _("must be true or false, not %(type)s") % {"type": _type_name(terminal)})
+            self.error(f"{path}.terminal", _("must be true or false, not %(type)s") % {"type": type_name(terminal)})
             # Reachability cannot be judged without knowing which states end a request.
             self.graph_broken = True
             terminal = False
@@ -384,7 +360,7 @@ class _Checker:
             key = self.key(obj["key"], f"{path}.key")
             if key is not None and key in action_paths:
                 self.error(f"{path}.key", _("%(key)s is already used at %(path)s")
-                           % {"key": _show(key), "path": action_paths[key]})
+                           % {"key": show_value(key), "path": action_paths[key]})
                 key = None
             elif key is not None:
                 action_paths[key] = path
@@ -398,13 +374,13 @@ class _Checker:
             for index, source in enumerate(raw_sources):
                 source_path = f"{path}.from[{index}]"
                 if not isinstance(source, str) or source not in state_paths:
-                    self.error(source_path, _("unknown state %(key)s") % {"key": _show(source)})
+                    self.error(source_path, _("unknown state %(key)s") % {"key": show_value(source)})
                     self.graph_broken = True
                 elif source in sources:
-                    self.error(source_path, _("%(key)s is listed twice") % {"key": _show(source)})
+                    self.error(source_path, _("%(key)s is listed twice") % {"key": show_value(source)})
                 elif self.terminal.get(source):
                     self.error(source_path, _("%(key)s is a terminal state; no action leads out of it")
-                               % {"key": _show(source)})
+                               % {"key": show_value(source)})
                 else:
                     sources.append(source)
 
@@ -412,7 +388,7 @@ class _Checker:
         if "to" not in obj:
             self.graph_broken = True
         elif not isinstance(target, str) or target not in state_paths:
-            self.error(f"{path}.to", _("unknown state %(key)s") % {"key": _show(target)})
+            self.error(f"{path}.to", _("unknown state %(key)s") % {"key": show_value(target)})
             self.graph_broken = True
         else:
             self.edges.append((sources, target))
@@ -424,7 +400,7 @@ class _Checker:
                 if self.choice(role, role_path, ROLES) is None:
                     continue
                 if role in roles:
-                    self.error(role_path, _("%(key)s is listed twice") % {"key": _show(role)})
+                    self.error(role_path, _("%(key)s is listed twice") % {"key": show_value(role)})
                 roles.add(role)
 
         comment = "optional"
@@ -451,10 +427,10 @@ class _Checker:
                 continue
             if key not in reached:
                 self.error(state_paths[key], _("%(key)s cannot be reached from the initial state %(initial)s")
-                           % {"key": _show(key), "initial": _show(initial)})
+                           % {"key": show_value(key), "initial": show_value(initial)})
             if key not in ending:
                 self.error(state_paths[key], _("no terminal state can be reached from %(key)s")
-                           % {"key": _show(key)})
+                           % {"key": show_value(key)})
 
 
 def _closure(start: set[str], edges: dict[str, set[str]]) -> set[str]:

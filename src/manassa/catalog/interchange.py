@@ -57,6 +57,7 @@ from manassa.catalog.models import (
     ServiceStatus,
 )
 from manassa.catalog.services import catalog_version_bump
+from manassa.core.documents import document_parse, show_value, type_name
 from manassa.core.errors import InvalidDocument, storable_text
 from manassa.entities.models import Entity, EntityKind
 
@@ -119,57 +120,12 @@ class InvalidCatalog(InvalidDocument):
 # --- parsing -----------------------------------------------------------------
 
 
-class _Object(dict):
-    """A JSON object that remembers keys given twice (json.loads would keep the last silently)."""
-
-    duplicates: tuple[str, ...] = ()
-
-
-def _object_pairs(pairs: list[tuple[str, Any]]) -> _Object:
-    obj = _Object()
-    duplicates = []
-    for key, value in pairs:
-        if key in obj:
-            duplicates.append(key)
-        obj[key] = value
-    if duplicates:
-        obj.duplicates = tuple(duplicates)
-    return obj
-
-
-class _NotJsonNumber(ValueError):
-    pass
-
-
-def _refuse_constant(name: str):
-    raise _NotJsonNumber(name)
-
-
 def catalog_parse(raw: bytes | str) -> Any:
     """The JSON value in ``raw`` (UTF-8, an optional byte-order mark is ignored).
 
     Raises ``InvalidCatalog`` with one error giving the line and column.
     """
-    if isinstance(raw, bytes | bytearray):
-        try:
-            text = bytes(raw).decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InvalidCatalog(
-                [_("byte %(position)d: the file is not UTF-8 text") % {"position": exc.start + 1}]
-            ) from exc
-    else:
-        text = raw.removeprefix("\ufeff")
-    try:
-        return json.loads(text, object_pairs_hook=_object_pairs, parse_constant=_refuse_constant)
-    except json.JSONDecodeError as exc:
-        raise InvalidCatalog([
-            _("line %(line)d column %(column)d: invalid JSON: %(reason)s")
-            % {"line": exc.lineno, "column": exc.colno, "reason": exc.msg}
-        ]) from exc
-    except _NotJsonNumber as exc:
-        raise InvalidCatalog([_("invalid JSON: %(name)s is not a JSON number") % {"name": exc}]) from exc
-    except RecursionError as exc:
-        raise InvalidCatalog([_("invalid JSON: nested too deeply")]) from exc
+    return document_parse(raw, error=InvalidCatalog)
 
 
 # --- validation --------------------------------------------------------------
@@ -179,30 +135,6 @@ def _key_path(path: str, key: str) -> str:
     if PLAIN_KEY.fullmatch(key):
         return f"{path}.{key}" if path else key
     return f"{path}[{json.dumps(key)}]"
-
-
-def _show(value: Any) -> str:
-    """A value quoted for an error message, shortened, and safe to print anywhere."""
-    if isinstance(value, str):
-        short = value if len(value) <= 60 else value[:57] + "…"
-        if short.isprintable() and storable_text(short):
-            return f"'{short}'"
-        return json.dumps(short)
-    return json.dumps(value, default=str)[:60]
-
-
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return _("true/false")
-    if isinstance(value, int | float):
-        return _("a number")
-    if isinstance(value, str):
-        return _("a string")
-    if isinstance(value, list):
-        return _("a list")
-    return _("an object")
 
 
 @dataclass
@@ -287,7 +219,7 @@ class _Checker:
         """``value`` if it is an object; reports duplicate, unknown and missing keys."""
         required, optional = keys
         if not isinstance(value, dict):
-            self.error(path, _("must be an object, not %(type)s") % {"type": _type_name(value)})
+            self.error(path, _("must be an object, not %(type)s") % {"type": type_name(value)})
             return None
         for key in getattr(value, "duplicates", ()):
             self.error(_key_path(path, key), _("given more than once"))
@@ -304,7 +236,7 @@ class _Checker:
         if value is None:
             return []
         if not isinstance(value, list):
-            self.error(key, _("must be a list, not %(type)s") % {"type": _type_name(value)})
+            self.error(key, _("must be a list, not %(type)s") % {"type": type_name(value)})
             return []
         return value
 
@@ -314,7 +246,7 @@ class _Checker:
                 self.error(path, _("required"))
             return ""
         if not isinstance(value, str):
-            self.error(path, _("must be a string, not %(type)s") % {"type": _type_name(value)})
+            self.error(path, _("must be a string, not %(type)s") % {"type": type_name(value)})
             return ""
         if not storable_text(value):
             self.error(path, _("contains characters that cannot be stored (NUL or an unpaired surrogate)"))
@@ -351,10 +283,10 @@ class _Checker:
             self.error(path, _("required"))
             return None
         if not isinstance(value, str):
-            self.error(path, _("must be a string, not %(type)s") % {"type": _type_name(value)})
+            self.error(path, _("must be a string, not %(type)s") % {"type": type_name(value)})
             return None
         if not pattern.fullmatch(value):
-            self.error(path, _("%(value)s is not a valid code (%(rule)s)") % {"value": _show(value), "rule": rule})
+            self.error(path, _("%(value)s is not a valid code (%(rule)s)") % {"value": show_value(value), "rule": rule})
             return None
         return value
 
@@ -363,23 +295,23 @@ class _Checker:
         if value is None:
             return list(default)
         if not isinstance(value, list):
-            self.error(path, _("must be a list, not %(type)s") % {"type": _type_name(value)})
+            self.error(path, _("must be a list, not %(type)s") % {"type": type_name(value)})
             return list(default)
         seen: list[str] = []
         for index, item in enumerate(value):
             item_path = f"{path}[{index}]"
             if not isinstance(item, str) or item not in allowed:
                 self.error(item_path, _("%(value)s is not one of: %(choices)s")
-                           % {"value": _show(item), "choices": ", ".join(allowed)})
+                           % {"value": show_value(item), "choices": ", ".join(allowed)})
             elif item in seen:
-                self.error(item_path, _("%(value)s is listed twice") % {"value": _show(item)})
+                self.error(item_path, _("%(value)s is listed twice") % {"value": show_value(item)})
             else:
                 seen.append(item)
         return seen or list(default)
 
     def words(self, value: Any, path: str) -> list[str]:
         if not isinstance(value, list):
-            self.error(path, _("must be a list, not %(type)s") % {"type": _type_name(value)})
+            self.error(path, _("must be a list, not %(type)s") % {"type": type_name(value)})
             return []
         words = []
         for index, item in enumerate(value):
@@ -398,7 +330,7 @@ class _Checker:
         fmt = root.get("format")
         if "format" in root and fmt != FORMAT:
             self.error("format", _("must be %(expected)s, not %(value)s")
-                       % {"expected": json.dumps(FORMAT), "value": _show(fmt)})
+                       % {"expected": json.dumps(FORMAT), "value": show_value(fmt)})
         entities = self.items(root, "entities")
         sectors = self.items(root, "sectors")
         life_events = self.items(root, "life_events")
@@ -432,7 +364,7 @@ class _Checker:
             return False
         if code in seen:
             self.error(_key_path(path, "code"), _("duplicate code %(code)s (first at %(path)s)")
-                       % {"code": _show(code), "path": seen[code]})
+                       % {"code": show_value(code), "path": seen[code]})
             return False
         seen[code] = path
         return True
@@ -446,7 +378,7 @@ class _Checker:
         kind = obj.get("kind")
         if "kind" in obj and kind not in KINDS_OF_ENTITY:
             self.error(_key_path(path, "kind"), _("%(value)s is not one of: %(choices)s")
-                       % {"value": _show(kind), "choices": ", ".join(KINDS_OF_ENTITY)})
+                       % {"value": show_value(kind), "choices": ", ".join(KINDS_OF_ENTITY)})
         name_ar, name_en = self.bilingual(obj.get("name"), _key_path(path, "name"), english_required=True,
                                           max_length=ENTITY_NAME_MAX) if "name" in obj else ("", "")
         website = self.text(obj.get("website"), _key_path(path, "website"), required=False, max_length=WEBSITE_MAX)
@@ -460,13 +392,13 @@ class _Checker:
             parent_path = _key_path(path, "parent")
             if not isinstance(parent, str):
                 self.error(parent_path, _("must be an entity code or null, not %(type)s")
-                           % {"type": _type_name(parent)})
+                           % {"type": type_name(parent)})
                 parent = None
             elif parent == code:
                 self.error(parent_path, _("an entity cannot be its own parent"))
                 parent = None
             elif parent not in self.file_entities and parent not in self.stored.entities:
-                self.error(parent_path, UNKNOWN_ENTITY % {"code": _show(parent)})
+                self.error(parent_path, UNKNOWN_ENTITY % {"code": show_value(parent)})
                 parent = None
         if first:
             self.entities.append(_EntityIn(path=path, code=code, kind=kind, name_ar=name_ar, name_en=name_en,
@@ -538,7 +470,7 @@ class _Checker:
                 self.error(at("sla_days"), _("required"))
             elif isinstance(sla_days, bool) or not isinstance(sla_days, int):
                 self.error(at("sla_days"), _("must be a whole number of working days, not %(value)s")
-                           % {"value": _show(sla_days)})
+                           % {"value": show_value(sla_days)})
             elif not 0 <= sla_days <= SLA_DAYS_MAX:
                 self.error(at("sla_days"), _("must be between 0 and %(max)d") % {"max": SLA_DAYS_MAX})
 
@@ -546,7 +478,7 @@ class _Checker:
         if obj.get("requirements") is not None:
             if not isinstance(obj["requirements"], list):
                 self.error(at("requirements"), _("must be a list, not %(type)s")
-                           % {"type": _type_name(obj["requirements"])})
+                           % {"type": type_name(obj["requirements"])})
             else:
                 for index, requirement in enumerate(obj["requirements"]):
                     ar, en = self.bilingual(requirement, f"{at('requirements')}[{index}]", english_required=False)
@@ -556,21 +488,21 @@ class _Checker:
         if obj.get("life_events") is not None:
             if not isinstance(obj["life_events"], list):
                 self.error(at("life_events"), _("must be a list, not %(type)s")
-                           % {"type": _type_name(obj["life_events"])})
+                           % {"type": type_name(obj["life_events"])})
             else:
                 for index, value in enumerate(obj["life_events"]):
                     item_path = f"{at('life_events')}[{index}]"
                     known = self.reference(value, item_path, self.file_life_events, self.stored.life_events,
                                            UNKNOWN_LIFE_EVENT)
                     if known in life_events:
-                        self.error(item_path, _("%(value)s is listed twice") % {"value": _show(known)})
+                        self.error(item_path, _("%(value)s is listed twice") % {"value": show_value(known)})
                     elif known:
                         life_events.append(known)
 
         status = obj.get("status")
         if "status" in obj and status not in STATUSES:
             self.error(at("status"), _("%(value)s is not one of: %(choices)s")
-                       % {"value": _show(status), "choices": ", ".join(STATUSES)})
+                       % {"value": show_value(status), "choices": ", ".join(STATUSES)})
 
         if first:
             values = {
@@ -594,10 +526,10 @@ class _Checker:
             self.error(path, _("required"))
             return None
         if not isinstance(value, str):
-            self.error(path, _("must be a code, not %(type)s") % {"type": _type_name(value)})
+            self.error(path, _("must be a code, not %(type)s") % {"type": type_name(value)})
             return None
         if value not in in_file and value not in stored:
-            self.error(path, unknown % {"code": _show(value)})
+            self.error(path, unknown % {"code": show_value(value)})
             return None
         return value
 
@@ -615,13 +547,13 @@ class _Checker:
             if match is None:
                 self.error(_key_path(path, "amount"),
                            _('%(value)s is not an amount: use a string of digits with at most 2 decimals, '
-                             'such as "150.00"') % {"value": _show(amount)})
+                             'such as "150.00"') % {"value": show_value(amount)})
             else:
                 whole, decimals = match.group(1), (match.group(2) or "").ljust(2, "0")
                 fils = int(whole) * 100 + int(decimals)
         if "currency" in obj and not (isinstance(currency, str) and CURRENCY.fullmatch(currency)):
             self.error(_key_path(path, "currency"), _('%(value)s is not a currency code such as "AED"')
-                       % {"value": _show(currency)})
+                       % {"value": show_value(currency)})
             fils = None
         return (fils, currency) if fils is not None else None
 

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from manassa.accounts.validators import normalize_emirates_id, normalize_uae_mobile
 from manassa.applications.formdefs.conditions import AllOf, AnyOf, Compare, Condition, Not
 from manassa.applications.formdefs.patterns import TEXT_INPUT_MAX, UnsafePattern, pattern_check
+from manassa.core.documents import document_parse, show_value, type_name
 from manassa.core.errors import InvalidDocument, storable_text
 from manassa.core.money import MINOR_UNITS
 
@@ -255,48 +256,9 @@ class FormDefinition:
 # --- parsing ---------------------------------------------------------------------
 
 
-class _Object(dict):
-    """A JSON object that remembers keys given twice (json.loads keeps the last one silently)."""
-
-    duplicates: tuple[str, ...] = ()
-
-
-def _object_pairs(pairs: list[tuple[str, Any]]) -> _Object:
-    obj = _Object()
-    duplicates = []
-    for key, value in pairs:
-        if key in obj:
-            duplicates.append(key)
-        obj[key] = value
-    if duplicates:
-        obj.duplicates = tuple(duplicates)
-    return obj
-
-
-def _refuse_constant(name: str):
-    raise ValueError(name)
-
-
 def definition_parse(raw: bytes | str) -> Any:
     """The JSON value in ``raw``; ``InvalidFormDefinition`` with the line and column when it is not JSON."""
-    if isinstance(raw, bytes | bytearray):
-        try:
-            raw = bytes(raw).decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InvalidFormDefinition([_("byte %(position)d: the file is not UTF-8 text")
-                                         % {"position": exc.start + 1}]) from exc
-    try:
-        return json.loads(raw.removeprefix("\ufeff"), object_pairs_hook=_object_pairs,
-                          parse_constant=_refuse_constant)
-    except json.JSONDecodeError as exc:
-        raise InvalidFormDefinition([
-            _("line %(line)d column %(column)d: invalid JSON: %(reason)s")
-            % {"line": exc.lineno, "column": exc.colno, "reason": exc.msg}
-        ]) from exc
-    except ValueError as exc:
-        raise InvalidFormDefinition([_("invalid JSON: %(name)s is not a JSON number") % {"name": exc}]) from exc
-    except RecursionError as exc:
-        raise InvalidFormDefinition([_("invalid JSON: nested too deeply")]) from exc
+    return document_parse(raw, error=InvalidFormDefinition)
 
 
 def definition_validate(document: Any) -> FormDefinition:
@@ -328,31 +290,6 @@ def ensure_definition(definition: FormDefinition | Any) -> FormDefinition:
 
 
 # --- checking --------------------------------------------------------------------
-
-
-def _show(value: Any) -> str:
-    """A value quoted for an error message, shortened, and printable anywhere."""
-    if isinstance(value, str):
-        short = value if len(value) <= 60 else value[:57] + "…"
-        return f"'{short}'" if short.isprintable() else json.dumps(short)
-    try:
-        return json.dumps(value, default=str)[:60]
-    except (ValueError, RecursionError):
-        return "…"
-
-
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return _("true/false")
-    if isinstance(value, int | float):
-        return _("a number")
-    if isinstance(value, str):
-        return _("a string")
-    if isinstance(value, list):
-        return _("a list")
-    return _("an object")
 
 
 def _is_number(value: Any) -> bool:
@@ -406,7 +343,7 @@ class _Checker:
     def record(self, value: Any, path: str, required: set[str] | frozenset[str],
                allowed: set[str] | frozenset[str]) -> dict | None:
         if not isinstance(value, dict):
-            self.error(path, _("must be an object, not %(type)s") % {"type": _type_name(value)})
+            self.error(path, _("must be an object, not %(type)s") % {"type": type_name(value)})
             return None
         for key in getattr(value, "duplicates", ()):
             self.error(self.sub(path, key), _("given more than once"))
@@ -426,7 +363,7 @@ class _Checker:
 
     def items(self, value: Any, path: str, *, limit: int, allow_empty: bool = False) -> list:
         if not isinstance(value, list):
-            self.error(path, _("must be a list, not %(type)s") % {"type": _type_name(value)})
+            self.error(path, _("must be a list, not %(type)s") % {"type": type_name(value)})
             return []
         if not value and not allow_empty:
             self.error(path, _("must not be empty"))
@@ -436,7 +373,7 @@ class _Checker:
 
     def text(self, value: Any, path: str, *, max_length: int) -> str | None:
         if not isinstance(value, str):
-            self.error(path, _("must be a string, not %(type)s") % {"type": _type_name(value)})
+            self.error(path, _("must be a string, not %(type)s") % {"type": type_name(value)})
             return None
         if not storable_text(value):
             self.error(path, _("contains characters that cannot be stored (NUL or an unpaired surrogate)"))
@@ -459,13 +396,13 @@ class _Checker:
 
     def boolean(self, value: Any, path: str) -> bool:
         if not isinstance(value, bool):
-            self.error(path, _("must be true or false, not %(type)s") % {"type": _type_name(value)})
+            self.error(path, _("must be true or false, not %(type)s") % {"type": type_name(value)})
             return False
         return value
 
     def integer(self, value: Any, path: str, *, low: int, high: int) -> int | None:
         if not isinstance(value, int) or isinstance(value, bool):
-            self.error(path, _("must be a whole number, not %(type)s") % {"type": _type_name(value)})
+            self.error(path, _("must be a whole number, not %(type)s") % {"type": type_name(value)})
             return None
         if not low <= value <= high:
             self.error(path, _("must be between %(low)d and %(high)d") % {"low": low, "high": high})
@@ -475,7 +412,7 @@ class _Checker:
     def key(self, value: Any, path: str) -> str | None:
         if not isinstance(value, str) or not KEY.fullmatch(value):
             self.error(path, _("%(value)s is not a valid key: lowercase letters, digits and '_', starting with "
-                               "a letter, at most 40 characters") % {"value": _show(value)})
+                               "a letter, at most 40 characters") % {"value": show_value(value)})
             return None
         return value
 
@@ -490,7 +427,7 @@ class _Checker:
         if root is None:
             return None
         if "format" in root and root["format"] != FORMAT:
-            self.error("format", _("must be %(format)s") % {"format": _show(FORMAT)})
+            self.error("format", _("must be %(format)s") % {"format": show_value(FORMAT)})
         raw_pages = self.items(root.get("pages"), "pages", limit=PAGES_MAX) if "pages" in root else []
         self._prescan(raw_pages)
         pages = [self.page(value, f"pages[{index}]") for index, value in enumerate(raw_pages)]
@@ -523,7 +460,7 @@ class _Checker:
         if key is not None:
             if key in self.page_keys:
                 self.error(f"{path}.key", _("%(key)s is already used at %(path)s")
-                           % {"key": _show(key), "path": self.page_keys[key]})
+                           % {"key": show_value(key), "path": self.page_keys[key]})
             else:
                 self.page_keys[key] = path
         title = self.bilingual(obj["title"], f"{path}.title", max_length=LABEL_MAX) if "title" in obj else None
@@ -542,7 +479,7 @@ class _Checker:
     def field(self, value: Any, path: str, *, page: str, group: str | None) -> Field | None:
         self.field_count += 1
         if not isinstance(value, dict):
-            self.error(path, _("must be an object, not %(type)s") % {"type": _type_name(value)})
+            self.error(path, _("must be an object, not %(type)s") % {"type": type_name(value)})
             return None
         for key in getattr(value, "duplicates", ()):
             self.error(self.sub(path, key), _("given more than once"))
@@ -576,7 +513,7 @@ class _Checker:
         if key is not None:
             if key in self.seen:
                 self.error(f"{path}.key", _("%(key)s is already used at %(path)s")
-                           % {"key": _show(key), "path": self.seen[key].path})
+                           % {"key": show_value(key), "path": self.seen[key].path})
             else:
                 seen = self.seen[key] = _Seen(path=path, type=type_, group=group)
         if type_ is None or missing:
@@ -598,7 +535,7 @@ class _Checker:
         type_ = value["type"]
         if not isinstance(type_, str) or type_ not in FIELD_TYPES:
             self.error(f"{path}.type", _("unknown type %(type)s; expected one of: %(types)s")
-                       % {"type": _show(type_), "types": ", ".join(FIELD_TYPES)})
+                       % {"type": show_value(type_), "types": ", ".join(FIELD_TYPES)})
             return None
         if type_ == "group" and group is not None:
             self.error(f"{path}.type", _("a group cannot contain another group"))
@@ -632,7 +569,8 @@ class _Checker:
             if given("autocomplete"):
                 if value["autocomplete"] not in AUTOCOMPLETE_TOKENS:
                     self.error(f"{path}.autocomplete", _("%(value)s is not one of: %(choices)s")
-                               % {"value": _show(value["autocomplete"]), "choices": ", ".join(AUTOCOMPLETE_TOKENS)})
+                               % {"value": show_value(value["autocomplete"]),
+                                  "choices": ", ".join(AUTOCOMPLETE_TOKENS)})
                 else:
                     options["autocomplete"] = value["autocomplete"]
         elif type_ == "number":
@@ -648,7 +586,7 @@ class _Checker:
             currency = value.get("currency", "AED") if given("currency") else "AED"
             if currency not in MINOR_UNITS:
                 self.error(f"{path}.currency", _("%(value)s is not one of: %(choices)s")
-                           % {"value": _show(currency), "choices": ", ".join(MINOR_UNITS)})
+                           % {"value": show_value(currency), "choices": ", ".join(MINOR_UNITS)})
                 currency = "AED"
             options["currency"] = currency
             for name in ("min", "max"):
@@ -683,9 +621,10 @@ class _Checker:
             for index, code in enumerate(codes):
                 if code not in EMIRATES:
                     self.error(f"{path}.emirates[{index}]", _("%(value)s is not one of: %(choices)s")
-                               % {"value": _show(code), "choices": ", ".join(EMIRATES)})
+                               % {"value": show_value(code), "choices": ", ".join(EMIRATES)})
                 elif code in chosen:
-                    self.error(f"{path}.emirates[{index}]", _("%(value)s is listed twice") % {"value": _show(code)})
+                    self.error(f"{path}.emirates[{index}]",
+                               _("%(value)s is listed twice") % {"value": show_value(code)})
                 else:
                     chosen.append(code)
             options["emirates"] = tuple(c for c in EMIRATES if c in chosen)
@@ -697,10 +636,10 @@ class _Checker:
                     if not isinstance(item, str) or not CONTENT_TYPE.fullmatch(item):
                         self.error(f"{path}.content_types[{index}]",
                                    _("%(value)s is not a content type like 'application/pdf' or 'image/*'")
-                                   % {"value": _show(item)})
+                                   % {"value": show_value(item)})
                     elif item in accepted:
                         self.error(f"{path}.content_types[{index}]", _("%(value)s is listed twice")
-                                   % {"value": _show(item)})
+                                   % {"value": show_value(item)})
                     else:
                         accepted.append(item)
                 options["content_types"] = tuple(accepted)
@@ -725,7 +664,7 @@ class _Checker:
             source = value["prefill"]
             if source not in PREFILL_SOURCES:
                 self.error(f"{path}.prefill", _("%(value)s is not one of: %(choices)s")
-                           % {"value": _show(source), "choices": ", ".join(PREFILL_SOURCES)})
+                           % {"value": show_value(source), "choices": ", ".join(PREFILL_SOURCES)})
             elif PREFILL_SOURCES[source] != type_:
                 self.error(f"{path}.prefill", _("%(source)s fills %(expected)s fields, not %(type)s")
                            % {"source": source, "expected": PREFILL_SOURCES[source], "type": type_})
@@ -737,7 +676,7 @@ class _Checker:
 
     def number(self, value: Any, path: str) -> Decimal | None:
         if not _is_number(value):
-            self.error(path, _("must be a number, not %(type)s") % {"type": _type_name(value)})
+            self.error(path, _("must be a number, not %(type)s") % {"type": type_name(value)})
             return None
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
         if not abs(number) < NUMBER_LIMIT:
@@ -748,7 +687,7 @@ class _Checker:
     def amount(self, value: Any, path: str, currency: str) -> int | None:
         fils = parse_amount(value, currency) if isinstance(value, str) else None
         if fils is None:
-            self.error(path, _("%(value)s is not an amount written like \"150.00\"") % {"value": _show(value)})
+            self.error(path, _("%(value)s is not an amount written like \"150.00\"") % {"value": show_value(value)})
         return fils
 
     def date_bound(self, value: Any, path: str) -> DateBound | None:
@@ -762,7 +701,7 @@ class _Checker:
                 offset = int(count or 0) * (-1 if sign == "-" else 1)
                 return DateBound(text=value, offset=offset, unit=unit or "d")
         self.error(path, _("%(value)s is not a date like \"2026-01-31\", \"today\" or \"today-18y\"")
-                   % {"value": _show(value)})
+                   % {"value": show_value(value)})
         return None
 
     def pattern(self, value: Any, path: str) -> Pattern | None:
@@ -775,7 +714,7 @@ class _Checker:
             return None
         regex = obj["regex"]
         if not isinstance(regex, str):
-            self.error(f"{path}.regex", _("must be a string, not %(type)s") % {"type": _type_name(regex)})
+            self.error(f"{path}.regex", _("must be a string, not %(type)s") % {"type": type_name(regex)})
             return None
         try:
             compiled = pattern_check(regex)
@@ -797,11 +736,11 @@ class _Checker:
                 if not isinstance(option_value, str) or not OPTION_VALUE.fullmatch(option_value):
                     self.error(f"{item_path}.value", _("%(value)s is not a valid option value: letters, digits, "
                                                        "'_', '.' and '-', at most 64 characters")
-                               % {"value": _show(option_value)})
+                               % {"value": show_value(option_value)})
                     option_value = None
                 elif option_value in values:
                     self.error(f"{item_path}.value", _("%(value)s is already used at %(path)s")
-                               % {"value": _show(option_value), "path": values[option_value]})
+                               % {"value": show_value(option_value), "path": values[option_value]})
                     option_value = None
                 else:
                     values[option_value] = item_path
@@ -828,7 +767,7 @@ class _Checker:
             self.error(path, _("nested more than %(limit)d levels deep") % {"limit": CONDITION_DEPTH_MAX})
             return None
         if not isinstance(value, dict):
-            self.error(path, _("must be an object, not %(type)s") % {"type": _type_name(value)})
+            self.error(path, _("must be an object, not %(type)s") % {"type": type_name(value)})
             return None
         for key in getattr(value, "duplicates", ()):
             self.error(self.sub(path, key), _("given more than once"))
@@ -863,18 +802,19 @@ class _Checker:
         seen = self.seen.get(reference) if isinstance(reference, str) else None
         if seen is None:
             if not isinstance(reference, str):
-                self.error(f"{path}.field", _("must be a string, not %(type)s") % {"type": _type_name(reference)})
+                self.error(f"{path}.field", _("must be a string, not %(type)s") % {"type": type_name(reference)})
             elif reference == own_key:
                 self.error(f"{path}.field", _("a field cannot depend on itself"))
             elif reference in self.all_keys:
                 self.error(f"{path}.field", _("%(key)s comes later in the form; a condition may only refer to "
-                                              "fields before it") % {"key": _show(reference)})
+                                              "fields before it") % {"key": show_value(reference)})
             else:
-                self.error(f"{path}.field", _("%(key)s is not a field of this form") % {"key": _show(reference)})
+                self.error(f"{path}.field", _("%(key)s is not a field of this form") % {"key": show_value(reference)})
             return None
         if seen.group is not None and seen.group != scope:
             self.error(f"{path}.field", _("%(key)s is inside the group %(group)s; only fields of the same group "
-                                          "can refer to it") % {"key": _show(reference), "group": _show(seen.group)})
+                                          "can refer to it")
+                       % {"key": show_value(reference), "group": show_value(seen.group)})
             return None
         if seen.type is not None and seen.type not in CONDITION_TYPES:
             self.error(f"{path}.field", _("a condition cannot test a %(type)s field") % {"type": seen.type})
@@ -884,7 +824,7 @@ class _Checker:
         numeric = seen.type == "number"
         if operator == "answered":
             if not isinstance(operand, bool):
-                self.error(operand_path, _("must be true or false, not %(type)s") % {"type": _type_name(operand)})
+                self.error(operand_path, _("must be true or false, not %(type)s") % {"type": type_name(operand)})
                 return None
             return Compare(reference, operator, operand)
         if seen.field is None:  # the field itself is broken and already reported
@@ -905,24 +845,24 @@ class _Checker:
         if type_ == "yes_no":
             if isinstance(value, bool):
                 return value
-            self.error(path, _("must be true or false, not %(type)s") % {"type": _type_name(value)})
+            self.error(path, _("must be true or false, not %(type)s") % {"type": type_name(value)})
             return None
         if type_ == "number":
             return self.number(value, path)
         if type_ == "money":
             return self.amount(value, path, target.currency)
         if not isinstance(value, str):
-            self.error(path, _("must be a string, not %(type)s") % {"type": _type_name(value)})
+            self.error(path, _("must be a string, not %(type)s") % {"type": type_name(value)})
             return None
         if type_ in ("select", "multi_select"):
             if target.option(value) is None:
                 self.error(path, _("%(value)s is not an option of %(key)s")
-                           % {"value": _show(value), "key": _show(target.key)})
+                           % {"value": show_value(value), "key": show_value(target.key)})
                 return None
             return value
         if type_ == "date":
             if parse_iso_date(value) is None:
-                self.error(path, _("%(value)s is not a date like \"2026-01-31\"") % {"value": _show(value)})
+                self.error(path, _("%(value)s is not a date like \"2026-01-31\"") % {"value": show_value(value)})
                 return None
             return value
         if type_ in ("emirates_id", "mobile"):
