@@ -2,7 +2,7 @@
 
     createdb -h 127.0.0.1 -U postgres manassa_bench_apps
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/manassa_bench_apps \\
-        .venv/bin/python benchmarks/applications.py [--submissions 2000] [--processes 4] [--rows 1000000]
+        .venv/bin/python benchmarks/applications.py [--submissions 2000] [--processes N] [--rows 1000000]
     dropdb -h 127.0.0.1 -U postgres manassa_bench_apps
 
 The database must be empty (it is migrated here). Submissions go through the
@@ -49,7 +49,7 @@ def percentile(values: list[float], share: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--submissions", type=int, default=1000)
-    parser.add_argument("--processes", type=int, default=4)
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 2, help="one per core, as web workers")
     parser.add_argument("--rows", type=int, default=1_000_000)
     args = parser.parse_args()
     django.setup()
@@ -125,6 +125,8 @@ def main() -> None:
           f"errors: {failures.value}")
 
     # --- the work queue at scale -----------------------------------------------------------
+    if not args.rows:
+        return
     start = time.perf_counter()
     form_id, workflow_id = drafts[0][1].form_id, drafts[0][1].workflow_id
     applicant_id = people[0].pk
