@@ -115,3 +115,35 @@ def test_resident_applies_end_to_end(page, applying, lang):
     page.goto(f"/{lang}/requests/")
     assert page.get_by_role("link", name=reference).is_visible()
     check_page(page)
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_resident_rates_a_completed_request(page, applying, lang):
+    from manassa.accounts.models import User
+    from manassa.applications.models import Rating
+    from manassa.applications.services import (
+        application_answers_save,
+        application_start,
+        application_submit,
+        application_transition,
+    )
+    from manassa.entities.models import Membership
+
+    service, cookies = applying
+    resident = User.objects.get(email="resident@example.test")
+    officer = make_user(f"officer.{lang}@example.test", totp=True)
+    Membership.objects.create(user=officer, entity=service.entity, role="officer")
+    draft = application_start(actor=resident, service=service)
+    application_answers_save(actor=resident, application=draft, answers={"full_name": "Maryam", "rooms": "3",
+                                                                         "owner": "yes"})
+    application = application_submit(actor=resident, application=draft)
+    application = application_transition(actor=officer, application=application, action="start_review")
+    application = application_transition(actor=officer, application=application, action="approve")
+    page.context.add_cookies(cookies)
+    page.goto(f"/{lang}/requests/{application.reference}/")
+    check_page(page)
+    page.locator("#score-3").check()
+    page.locator("#rating button[type=submit]").click()
+    page.wait_for_url(re.compile(rf"/{lang}/requests/{application.reference}/"))
+    check_page(page)
+    assert Rating.objects.get(application=application).score == 3

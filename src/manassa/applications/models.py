@@ -158,3 +158,32 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.message_en
+
+
+class RatingScore(models.IntegerChoices):
+    """The three faces of the UAE customer-happiness rating."""
+
+    UNHAPPY = 1, _("Unhappy")
+    NEUTRAL = 2, _("Neutral")
+    HAPPY = 3, _("Happy")
+
+
+class Rating(models.Model):
+    """The applicant's rating of a completed application: one per application, kept per service and entity."""
+
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="rating")
+    service = models.ForeignKey("catalog.Service", on_delete=models.PROTECT, related_name="ratings")
+    entity = models.ForeignKey("entities.Entity", on_delete=models.PROTECT, related_name="ratings")
+    score = models.PositiveSmallIntegerField(_("rating"), choices=RatingScore.choices)
+    comment = models.TextField(_("comment"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        indexes = [models.Index(fields=["entity", "service", "created_at"], name="rating_entity_service_idx")]
+        constraints = [models.CheckConstraint(condition=models.Q(score__gte=1, score__lte=3),
+                                              name="rating_score_range")]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}: {self.score}"

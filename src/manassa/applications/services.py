@@ -20,6 +20,8 @@ from manassa.applications.models import (
     ApplicationEvent,
     DefinitionStatus,
     Notice,
+    Rating,
+    RatingScore,
     ReferenceSequence,
     ServiceForm,
     ServiceWorkflow,
@@ -321,3 +323,22 @@ def application_sla_sweep(*, now=None) -> int:
                                           message_ar=messages["ar"], message_en=messages["en"])
             marked += 1
     return marked
+
+
+@transaction.atomic
+def application_rate(*, actor, application: Application, score: int, comment: str = "") -> Rating:
+    """The applicant rates a completed request, once (three faces and an optional comment)."""
+    application = _locked(application)
+    if application.applicant_id != actor.pk:
+        raise Forbidden()
+    if application.closed_at is None:
+        raise InvalidInput(_("You can rate the service once your request is complete."), code="not_complete")
+    if Rating.objects.filter(application=application).exists():
+        raise InvalidInput(_("You have already rated this request. Thank you."), code="already_rated")
+    if score not in RatingScore.values:
+        raise InvalidInput(fields={"score": [_("Choose one of the three faces.")]})
+    rating = Rating.objects.create(application=application, service=application.service, entity=application.entity,
+                                   score=score, comment=(comment or "").strip()[:2000])
+    audit_record(actor=actor, action="application.rated", obj=application, entity_code=application.entity.code,
+                 changes={"reference": application.reference, "score": score})
+    return rating

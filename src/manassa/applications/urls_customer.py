@@ -17,4 +17,5 @@ urlpatterns = [
     path("<str:reference>/answers/<slug:page_key>/", views.request_answers_page, name="answers_page"),
     path("<str:reference>/actions/<slug:action>/", views.request_action, name="action"),
     path("<str:reference>/notices/read/", views.notices_read, name="notices_read"),
+    path("<str:reference>/rate/", views.request_rate, name="rate"),
 ]

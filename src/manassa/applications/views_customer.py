@@ -24,6 +24,7 @@ from manassa.applications.formdefs import (
     render_page,
     render_summary,
 )
+from manassa.applications.models import Rating, RatingScore
 from manassa.applications.selectors_customer import (
     access_own_draft,
     access_own_request,
@@ -38,7 +39,12 @@ from manassa.applications.selectors_customer import (
     timeline_of,
     workflow_of,
 )
-from manassa.applications.services import application_answers_save, application_submit, application_transition
+from manassa.applications.services import (
+    application_answers_save,
+    application_rate,
+    application_submit,
+    application_transition,
+)
 from manassa.applications.services_customer import notices_mark_read
 from manassa.applications.workflow import TransitionNotAllowed
 from manassa.core.errors import InvalidInput
@@ -222,6 +228,8 @@ def _detail_context(request, application, **extra):
         "timeline": timeline_of(application, workflow),
         "actions": [{"key": a.key, "label": pick(a.label), "comment": a.comment} for a in actions],
         "notices": notices_of(request.user, application),
+        "rating": Rating.objects.filter(application=application).first() if application.closed_at else None,
+        "rating_choices": RatingScore.choices,
         "breadcrumbs": _crumbs(_list_crumb(), (application.reference, None, True)),
         **extra,
     }
@@ -286,3 +294,24 @@ def notices_read(request, reference: str):
     notices_mark_read(actor=request.user, application=application)
     return redirect(reverse("requests:detail", args=[application.reference]) + "#notices")
 
+
+
+@login_required
+@require_POST
+def request_rate(request, reference: str):
+    """The applicant's rating of a completed request: three faces and an optional comment."""
+    application = access_own_request(request.user, reference)
+    try:
+        score = int(request.POST.get("score", ""))
+    except ValueError:
+        score = 0
+    try:
+        application_rate(actor=request.user, application=application, score=score,
+                         comment=request.POST.get("comment", ""))
+    except InvalidInput as exc:
+        context = _detail_context(request, application, rating_error=" ".join(
+            str(m) for msgs in exc.fields.values() for m in msgs) or str(exc.message),
+            rating_comment=request.POST.get("comment", ""))
+        return render(request, "applications/customer/detail.html", context, status=400)
+    messages.success(request, _("Thank you for rating this service."))
+    return redirect(reverse("requests:detail", args=[application.reference]) + "#rating")

@@ -297,3 +297,32 @@ def test_sla_sweep_marks_overdue_steps_once_and_escalates(people, customer, serv
     with time_machine.travel(due.timestamp() + 120, tick=False):
         moved = application_transition(actor=people["officer"], application=application, action="start_review")
     assert moved.sla_breached_at is None and moved.state_due_at > due
+
+
+def test_completed_requests_are_rated_once_by_their_applicant(client, people, customer, service):
+    from manassa.applications.models import Rating
+    from manassa.applications.services import application_rate
+
+    application = _submitted(customer, service)
+    with pytest.raises(InvalidInput):  # not complete yet
+        application_rate(actor=customer, application=application, score=3)
+    application = application_transition(actor=people["officer"], application=application, action="start_review")
+    application = application_transition(actor=people["officer"], application=application, action="approve")
+    with pytest.raises(Forbidden):
+        application_rate(actor=people["officer"], application=application, score=1)
+    with pytest.raises(InvalidInput):
+        application_rate(actor=customer, application=application, score=7)
+    client.force_login(customer)
+    page = client.get(f"/en/requests/{application.reference}/").content.decode()
+    assert "How was your experience?" in page
+    bad = client.post(f"/en/requests/{application.reference}/rate/", {"comment": "keep me"})
+    assert bad.status_code == 400 and "keep me" in bad.content.decode()
+    response = client.post(f"/en/requests/{application.reference}/rate/", {"score": "3", "comment": "Quick"})
+    assert response.status_code == 302
+    rating = Rating.objects.get(application=application)
+    assert (rating.score, rating.comment, rating.service, rating.entity) == (3, "Quick", service, service.entity)
+    assert "Thank you: you rated this service" in client.get(f"/en/requests/{application.reference}/").content.decode()
+    again = client.post(f"/en/requests/{application.reference}/rate/", {"score": "1"})
+    assert again.status_code == 400 and Rating.objects.get(application=application).score == 3
+    client.force_login(people["do_admin"])
+    assert client.post(f"/en/requests/{application.reference}/rate/", {"score": "1"}).status_code == 404
