@@ -23,13 +23,15 @@ class Perm(StrEnum):
     AUDIT_VIEW = "audit.view"                 # read the audit trail
     CATALOG_EDIT = "catalog.edit"             # propose changes to the entity's services
     CATALOG_PUBLISH = "catalog.publish"       # publish or return proposed changes, edit synonyms
+    APPLICATIONS_SUPERVISE = "applications.supervise"  # assign requests to others, see the entity's overview
 
 
 _OFFICER = {Perm.BACKOFFICE, Perm.ENTITY_VIEW}
 ENTITY_ROLE_PERMS: dict[str, frozenset[Perm]] = {
     EntityRole.OFFICER: frozenset(_OFFICER),
-    EntityRole.SUPERVISOR: frozenset(_OFFICER),
-    EntityRole.ADMIN: frozenset(_OFFICER | {Perm.ENTITY_EDIT, Perm.APIKEYS_MANAGE, Perm.CATALOG_EDIT}),
+    EntityRole.SUPERVISOR: frozenset(_OFFICER | {Perm.APPLICATIONS_SUPERVISE}),
+    EntityRole.ADMIN: frozenset(_OFFICER | {Perm.ENTITY_EDIT, Perm.APIKEYS_MANAGE, Perm.CATALOG_EDIT,
+                                            Perm.APPLICATIONS_SUPERVISE}),
 }
 PLATFORM_ROLE_PERMS: dict[str, frozenset[Perm]] = {
     PlatformRoleName.DO_ADMIN: frozenset({Perm.DIGITAL_OFFICE, Perm.ENTITIES_MANAGE, Perm.CATALOG_PUBLISH}),

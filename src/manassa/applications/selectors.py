@@ -29,6 +29,28 @@ def workflow_of(application: Application) -> Workflow:
     return parsed
 
 
+def published_definitions(service):
+    """(form, workflow) a new application of ``service`` uses, or None when it cannot be applied for online."""
+    from manassa.applications.models import DefinitionStatus, ServiceForm, ServiceWorkflow
+
+    if service.status != "active":
+        return None
+    form = ServiceForm.objects.filter(service=service, status=DefinitionStatus.PUBLISHED).first()
+    workflow = ServiceWorkflow.objects.filter(service=service, status=DefinitionStatus.PUBLISHED).first()
+    return (form, workflow) if form is not None and workflow is not None else None
+
+
+def workflows_by_id(ids) -> dict[int, Workflow]:
+    """Parsed workflow versions by id; only those not parsed yet in this process are read (one query)."""
+    from manassa.applications.models import ServiceWorkflow
+
+    ids = set(ids)
+    missing = ids - _parsed_workflows.keys()
+    for pk, definition in ServiceWorkflow.objects.filter(id__in=missing).values_list("id", "definition"):
+        _parsed_workflows[pk] = parse_workflow(definition)
+    return {pk: _parsed_workflows[pk] for pk in ids if pk in _parsed_workflows}
+
+
 def form_of(application: Application) -> FormDefinition:
     """The parsed form version the application was made with."""
     parsed = _parsed_forms.get(application.form_id)

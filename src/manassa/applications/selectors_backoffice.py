@@ -10,17 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from manassa.accounts.permissions import Perm, entity_ids_with, entity_role
+from manassa.accounts.permissions import Perm, entity_ids_with, has_entity_perm
 from manassa.applications.models import DRAFT_STATE, Application, ApplicationEvent, ServiceWorkflow
-from manassa.applications.workflow import Workflow, parse_workflow
+from manassa.applications.selectors import workflows_by_id
+from manassa.applications.workflow import Workflow
 from manassa.catalog.models import Service
 from manassa.core.errors import Forbidden
-from manassa.entities.models import Entity, EntityRole, Membership
+from manassa.entities.models import Entity, Membership
 
-SUPERVISING_ROLES = frozenset({EntityRole.SUPERVISOR, EntityRole.ADMIN})
 BREACHED_LIMIT = 100
 
 
@@ -40,7 +40,7 @@ def workflows_for(user, ids=None) -> dict[int, Workflow]:
     qs = ServiceWorkflow.objects.filter(service__entity_id__in=entity_ids_with(user, Perm.BACKOFFICE))
     if ids is not None:
         qs = qs.filter(id__in=set(ids))
-    return {row.id: parse_workflow(row.definition) for row in qs.only("id", "definition")}
+    return workflows_by_id(qs.values_list("id", flat=True))
 
 
 def open_state_choices(workflows: dict[int, Workflow]) -> list[tuple[str, dict]]:
@@ -73,7 +73,7 @@ def access_staff_member(*, entity_id: int, user_id) -> Membership | None:
 
 def supervised_entities_for(user) -> list[Entity]:
     """Entities where ``user`` is a supervisor or an admin: the scope of the overview."""
-    ids = [e.id for e in queue_entities_for(user) if entity_role(user, e.id) in SUPERVISING_ROLES]
+    ids = entity_ids_with(user, Perm.APPLICATIONS_SUPERVISE)
     return list(Entity.objects.filter(id__in=ids).order_by("code"))
 
 
@@ -89,7 +89,7 @@ class Overview:
 
 def entity_overview(user, *, entity: Entity, now: datetime | None = None) -> Overview:
     """Open work of one entity for its supervisors and admins; anyone else gets 403."""
-    if entity_role(user, entity.id) not in SUPERVISING_ROLES:
+    if not has_entity_perm(user, entity.id, Perm.APPLICATIONS_SUPERVISE):
         raise Forbidden()
     now = now or timezone.now()
     open_apps = Application.objects.filter(entity=entity, closed_at__isnull=True).exclude(state=DRAFT_STATE)
@@ -102,8 +102,7 @@ def entity_overview(user, *, entity: Entity, now: datetime | None = None) -> Ove
     staff = list(entity_staff(entity_id=entity.id))
     workload = sorted(((m, assigned.get(m.user_id, 0)) for m in staff), key=lambda row: (-row[1], row[0].user.email))
     unassigned = open_apps.filter(assignee__isnull=True).count()
-    workflows = {row.id: parse_workflow(row.definition) for row in
-                 ServiceWorkflow.objects.filter(Q(service__entity=entity)).only("id", "definition")}
+    workflows = workflows_by_id(ServiceWorkflow.objects.filter(service__entity=entity).values_list("id", flat=True))
     labels = {}
     for workflow in workflows.values():
         for state in workflow.states.values():

@@ -15,12 +15,9 @@ from manassa.applications.models import (
     DRAFT_STATE,
     Application,
     ApplicationEvent,
-    DefinitionStatus,
     Notice,
-    ServiceForm,
-    ServiceWorkflow,
 )
-from manassa.applications.selectors import applications_of, form_of, workflow_of
+from manassa.applications.selectors import applications_of, form_of, published_definitions, workflow_of
 from manassa.applications.workflow import Action, State, Workflow
 from manassa.core.errors import NotFound
 from manassa.core.i18n import pick
@@ -28,10 +25,7 @@ from manassa.core.i18n import pick
 
 def service_accepts_online(service) -> bool:
     """Whether the service has a published form and workflow and is active: the "Start" button applies."""
-    if service.status != "active":
-        return False
-    return (ServiceForm.objects.filter(service=service, status=DefinitionStatus.PUBLISHED).exists()
-            and ServiceWorkflow.objects.filter(service=service, status=DefinitionStatus.PUBLISHED).exists())
+    return published_definitions(service) is not None
 
 
 def drafts_of(user, *, service=None) -> QuerySet[Application]:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
-from manassa.accounts.permissions import entity_role
+from manassa.accounts.permissions import Perm, entity_role, has_entity_perm
 from manassa.applications.formdefs import FormDefinition, answers_validate, definition_validate, prefill
 from manassa.applications.models import (
     DRAFT_STATE,
@@ -26,7 +26,7 @@ from manassa.applications.models import (
     ServiceForm,
     ServiceWorkflow,
 )
-from manassa.applications.selectors import form_of, workflow_of
+from manassa.applications.selectors import form_of, published_definitions, workflow_of
 from manassa.applications.workflow import Workflow, parse_workflow
 from manassa.audit.services import audit_record
 from manassa.core.errors import Forbidden, InvalidInput
@@ -112,10 +112,10 @@ def _sequence_make(name: str) -> None:
 @transaction.atomic
 def application_start(*, actor, service) -> Application:
     """A draft for ``service``, prefilled from the person's profile."""
-    form = ServiceForm.objects.filter(service=service, status=DefinitionStatus.PUBLISHED).first()
-    workflow = ServiceWorkflow.objects.filter(service=service, status=DefinitionStatus.PUBLISHED).first()
-    if form is None or workflow is None or service.status != "active":
+    definitions = published_definitions(service)
+    if definitions is None:
         raise InvalidInput(_("This service cannot be applied for online yet."), code="not_available_online")
+    form, workflow = definitions
     application = Application.objects.create(
         service=service, entity=service.entity, applicant=actor, form=form, workflow=workflow,
         answers=prefill(form.definition, actor),
@@ -271,10 +271,13 @@ def application_note_add(*, actor, application: Application, text: str) -> Appli
 
 @transaction.atomic
 def application_assign(*, actor, application: Application, assignee) -> Application:
-    """Claim (assignee = actor) or assign to a colleague of the same entity."""
+    """Claim (assignee = actor) or, for supervisors and admins, assign to a colleague of the same entity."""
     application = _locked(application)
     if not entity_role(actor, application.entity_id):
         raise Forbidden()
+    if (assignee is None or assignee.pk != actor.pk) and not has_entity_perm(
+            actor, application.entity_id, Perm.APPLICATIONS_SUPERVISE):
+        raise Forbidden()  # officers claim requests for themselves only
     if assignee is not None and not entity_role(assignee, application.entity_id):
         raise InvalidInput(fields={"assignee": [_("Choose someone who works for this entity.")]})
     before = application.assignee_id
@@ -342,3 +345,15 @@ def application_rate(*, actor, application: Application, score: int, comment: st
     audit_record(actor=actor, action="application.rated", obj=application, entity_code=application.entity.code,
                  changes={"reference": application.reference, "score": score})
     return rating
+
+
+@transaction.atomic
+def notices_mark_read(*, actor, application: Application) -> int:
+    """Mark the person's unread notices about ``application`` as read; returns how many changed.
+
+    Only the person's own notices change (scoped by ``user``), so a forged
+    application id marks nothing of anyone else's. Not audited: it changes
+    nothing of the request, only what the person has seen.
+    """
+    return (Notice.objects.filter(user=actor, application=application, read_at__isnull=True)
+            .update(read_at=timezone.now()))

@@ -23,12 +23,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from manassa.accounts.permissions import entity_role
+from manassa.accounts.permissions import Perm, has_entity_perm
 from manassa.applications.formdefs.render import render_summary
 from manassa.applications.models import Application
-from manassa.applications.selectors import QueueFilters, access_application, work_queue
+from manassa.applications.selectors import QueueFilters, access_application, work_queue, workflow_of
 from manassa.applications.selectors_backoffice import (
-    SUPERVISING_ROLES,
     access_staff_member,
     application_history,
     entity_overview,
@@ -45,7 +44,7 @@ from manassa.applications.services import (
     application_transition,
     roles_on,
 )
-from manassa.applications.workflow import TransitionNotAllowed, parse_workflow
+from manassa.applications.workflow import TransitionNotAllowed
 from manassa.core.errors import Forbidden, InvalidInput, NotFound
 from manassa.core.i18n import pick
 
@@ -213,8 +212,8 @@ def claim(request, reference):
 def _detail(request, application: Application, *, note_form=None, failed_action=None, assign_form=None,
             status=200):
     user = request.user
-    workflow = parse_workflow(application.workflow.definition)
-    role = entity_role(user, application.entity_id)
+    workflow = workflow_of(application)
+    supervises = has_entity_perm(user, application.entity_id, Perm.APPLICATIONS_SUPERVISE)
     now = timezone.now()
     action_forms = []
     for action in workflow.available_actions(application.state, roles_on(user, application)):
@@ -222,7 +221,7 @@ def _detail(request, application: Application, *, note_form=None, failed_action=
             action_forms.append(failed_action)
         else:
             action_forms.append(ActionForm(action=action, language_label=pick(action.label)))
-    staff = list(entity_staff(entity_id=application.entity_id)) if role in SUPERVISING_ROLES else []
+    staff = list(entity_staff(entity_id=application.entity_id)) if supervises else []
     if staff and assign_form is None:
         assign_form = AssignForm(staff=staff, initial={"assignee": str(application.assignee_id or "")})
     events = []
@@ -245,7 +244,7 @@ def _detail(request, application: Application, *, note_form=None, failed_action=
         "events": events,
         "action_forms": action_forms,
         "note_form": note_form or NoteForm(),
-        "assign_form": assign_form if role in SUPERVISING_ROLES else None,
+        "assign_form": assign_form if supervises else None,
         "can_claim": application.assignee_id != user.pk and application.closed_at is None,
         "breadcrumbs": [{"label": _("Back office"), "url": reverse("backoffice:home")},
                         {"label": _("Work queue"), "url": reverse("workqueue:queue")},
@@ -263,7 +262,7 @@ def application_detail(request, reference):
 @require_POST
 def transition(request, reference):
     application = access_application(request.user, reference)
-    workflow = parse_workflow(application.workflow.definition)
+    workflow = workflow_of(application)
     key = request.POST.get("action", "")
     stale = request.POST.get("state", "") != application.state
     action = workflow.actions.get(key)
@@ -314,7 +313,7 @@ def note(request, reference):
 @require_POST
 def assign(request, reference):
     application = access_application(request.user, reference)
-    if entity_role(request.user, application.entity_id) not in SUPERVISING_ROLES:
+    if not has_entity_perm(request.user, application.entity_id, Perm.APPLICATIONS_SUPERVISE):
         raise Forbidden()  # officers claim requests for themselves only
     staff = list(entity_staff(entity_id=application.entity_id))
     form = AssignForm(request.POST, staff=staff)

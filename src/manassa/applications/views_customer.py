@@ -44,8 +44,8 @@ from manassa.applications.services import (
     application_rate,
     application_submit,
     application_transition,
+    notices_mark_read,
 )
-from manassa.applications.services_customer import notices_mark_read
 from manassa.applications.workflow import TransitionNotAllowed
 from manassa.core.errors import InvalidInput
 from manassa.core.i18n import pick

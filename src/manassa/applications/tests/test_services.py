@@ -183,6 +183,10 @@ def test_internal_notes_and_assignment(people, customer, service):
     application_assign(actor=people["supervisor"], application=application, assignee=people["officer"])
     with pytest.raises(InvalidInput):
         application_assign(actor=people["supervisor"], application=application, assignee=customer)
+    with pytest.raises(Forbidden):  # an officer claims for themselves only
+        application_assign(actor=people["officer"], application=application, assignee=people["supervisor"])
+    assert application_assign(actor=people["officer"], application=application,
+                              assignee=people["officer"]).assignee == people["officer"]
 
 
 def test_work_queue_is_scoped_sorted_and_paged(people, customer, service, entity_b,
