@@ -8,6 +8,7 @@ from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from manassa.accounts.api import router as accounts_router
+from manassa.applications.api import backoffice_router as applications_backoffice_router
 from manassa.audit.api import router as audit_router
 from manassa.catalog.api import router as catalog_router
 from manassa.catalog.search.api import router as search_router
@@ -69,5 +70,6 @@ api.add_router("/", accounts_router)
 api.add_router("/", catalog_router)
 api.add_router("/", search_router)
 api.add_router("/backoffice", backoffice_router)
+api.add_router("/backoffice", applications_backoffice_router)
 api.add_router("/system", system_router)
 api.add_router("/audit", audit_router)

@@ -24,6 +24,8 @@ urlpatterns += i18n_patterns(
     path("requests/", include("manassa.applications.urls_customer")),
     path("backoffice/queue/", include("manassa.applications.urls_backoffice")),
     path("backoffice/", include("manassa.entities.urls")),
+    path("backoffice/entities/<str:code>/services/<str:service_code>/definitions/",
+         include("manassa.applications.urls_editor")),
     path("backoffice/entities/<str:code>/services/", include(backoffice_urlpatterns)),
     path("digital-office/", include(digital_office_urlpatterns)),
     path("digital-office/catalog/", include(review_urlpatterns)),

@@ -10,6 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from config.api import api
+from manassa.applications.tests import matrix_api, matrix_documents, matrix_editor
 from manassa.entities.services import api_key_issue
 
 ROLES = ["anonymous", "customer", "officer", "supervisor", "admin", "do_admin", "do_analyst", "auditor"]
@@ -117,11 +118,15 @@ API = [
      expect(403, anonymous=401, do_admin=200), EMPTY_CATALOG),
 ]
 
+# Each app keeps the rows of its own routes next to its tests and they are added here.
+PAGES += matrix_editor.PAGES + matrix_documents.PAGES + matrix_api.PAGES
+API += matrix_editor.API + matrix_documents.API + matrix_api.API
+
 STAFF_NAMESPACES = {"backoffice", "digital_office", "audit", "backoffice_catalog", "digital_office_catalog",
-                    "workqueue"}
+                    "workqueue", "definitions"}
 COVERED_API_PATHS = {
     "/backoffice/entities/{code}/members", "/audit/events", "/me", "/system/whoami", "/catalog/import",
-}
+} | matrix_editor.COVERED_API_PATHS | matrix_documents.COVERED_API_PATHS | matrix_api.COVERED_API_PATHS
 PUBLIC_API_PATHS = {"/entities", "/entities/{code}", "/catalog/export", "/catalog/search", "/catalog/suggest"}
 
 
