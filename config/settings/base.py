@@ -194,6 +194,9 @@ MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # People's documents: private, no URL; served only through views that check access.
+    "documents": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                  "OPTIONS": {"location": VAR_DIR / "documents", "base_url": None}},
 }
 
 # --- Background tasks (django-tasks, database backend) -------------------

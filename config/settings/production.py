@@ -13,3 +13,6 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.
 if os.environ.get("AWS_STORAGE_BUCKET_NAME"):  # noqa: F405
     # S3-compatible object storage through django-storages (install it beside Manassa).
     STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}  # noqa: F405
+    # Documents stay private: no public URL, served by the platform after its access checks.
+    STORAGES["documents"] = {"BACKEND": "storages.backends.s3.S3Storage",  # noqa: F405
+                             "OPTIONS": {"location": "documents", "default_acl": "private", "querystring_auth": True}}

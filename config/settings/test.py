@@ -17,6 +17,8 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "documents": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                  "OPTIONS": {"location": VAR_DIR / "documents", "base_url": None}},  # noqa: F405
 }
 # Tests that need the real queue run the worker explicitly; everything else
 # still goes through the database backend so rollbacks are observable.

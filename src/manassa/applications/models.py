@@ -5,6 +5,8 @@ A service's form and workflow are versioned documents (``manassa-form/1``,
 so editing a form never changes requests already made.
 """
 
+from __future__ import annotations
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -187,3 +189,53 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id}: {self.score}"
+
+
+def _documents_storage():
+    from django.core.files.storage import storages
+
+    return storages["documents"]
+
+
+def _document_path(instance: ApplicationDocument, filename: str) -> str:
+    # Named by the random reference only: the person's file name never becomes a path on disk.
+    return f"applications/{instance.uploaded_at:%Y/%m}/{instance.ref}"
+
+
+class DocumentKind(models.TextChoices):
+    ANSWER = "answer", _("Answer to a question")
+    ADDITIONAL = "additional", _("Added document")
+    RESULT = "result", _("Result")
+
+
+class ApplicationDocument(models.Model):
+    """A file given with an application (an answer or an added document) or issued as its result.
+
+    Stored through the private ``documents`` storage (never under MEDIA_URL) and
+    served only through views that check who asks. ``content_type`` is what the
+    bytes are, found by ``core.files.sniff_content_type``.
+    """
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
+    ref = models.CharField(max_length=32, unique=True)
+    kind = models.CharField(max_length=12, choices=DocumentKind.choices)
+    # The question it answers (``passport``, ``vehicles[0].photo``); empty for added documents and results.
+    field_path = models.CharField(max_length=200, blank=True)
+    file = models.FileField(storage=_documents_storage, upload_to=_document_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["uploaded_at", "id"]
+        indexes = [models.Index(fields=["application", "kind"], name="application_document_idx")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from manassa.applications.documents import EVENT_TITLES
 from manassa.applications.formdefs import FormDefinition, answers_clean
 from manassa.applications.models import (
     DRAFT_STATE,
@@ -99,7 +100,12 @@ def timeline_of(application: Application, workflow: Workflow) -> list[TimelineEn
     entries = []
     for event in application.events.filter(internal=False).order_by("at", "id"):
         action = workflow.actions.get(event.action)
-        title = pick(action.label) if action else _("Request submitted") if event.action == "submit" else event.action
+        if action:
+            title = pick(action.label)
+        elif event.action == "submit":
+            title = _("Request submitted")
+        else:
+            title = str(EVENT_TITLES.get(event.action, event.action))
         state = workflow.states.get(event.to_state)
         entries.append(TimelineEntry(event=event, title=title, state_label=pick(state.label) if state else "",
                                      by_you=event.actor_id == application.applicant_id))

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
 from manassa.accounts.permissions import Perm, entity_role, has_entity_perm
+from manassa.applications.documents import answer_documents_check
 from manassa.applications.formdefs import FormDefinition, answers_validate, definition_validate, prefill
 from manassa.applications.models import (
     DRAFT_STATE,
@@ -185,6 +186,7 @@ def application_submit(*, actor, application: Application) -> Application:
     if application.state != DRAFT_STATE:
         raise InvalidInput(_("This request was already submitted."), code="already_submitted")
     application.answers = answers_validate(_form(application), application.answers)
+    answer_documents_check(application, application.answers)
     workflow = _workflow(application)
     now = timezone.now()
     application.reference = reference_next()
@@ -234,6 +236,7 @@ def application_transition(*, actor, application: Application, action: str, comm
     if leaving.waiting_for == "customer" and "customer" in roles:
         # The applicant answered a request for information: their answers must be complete again.
         application.answers = answers_validate(_form(application), application.answers)
+        answer_documents_check(application, application.answers)
     before = application.state
     now = timezone.now()
     application.state = step.target

@@ -13,4 +13,6 @@ urlpatterns = [
     path("<str:reference>/assign/", views.assign, name="assign"),
     path("<str:reference>/note/", views.note, name="note"),
     path("<str:reference>/act/", views.transition, name="transition"),
+    path("<str:reference>/documents/<slug:ref>/", views.document, name="document"),
+    path("<str:reference>/results/", views.result_add, name="result_add"),
 ]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.request_list, name="list"),
     path("drafts/<int:pk>/", views.draft_resume, name="draft"),
     path("drafts/<int:pk>/check/", views.draft_check, name="draft_check"),
+    path("drafts/<int:pk>/documents/<slug:ref>/", views.draft_document, name="draft_document"),
     path("drafts/<int:pk>/<slug:page_key>/", views.draft_page, name="draft_page"),
     path("<str:reference>/", views.request_detail, name="detail"),
     path("<str:reference>/submitted/", views.submitted, name="submitted"),
@@ -18,4 +19,6 @@ urlpatterns = [
     path("<str:reference>/actions/<slug:action>/", views.request_action, name="action"),
     path("<str:reference>/notices/read/", views.notices_read, name="notices_read"),
     path("<str:reference>/rate/", views.request_rate, name="rate"),
+    path("<str:reference>/documents/", views.request_document_add, name="document_add"),
+    path("<str:reference>/documents/<slug:ref>/", views.request_document, name="document"),
 ]

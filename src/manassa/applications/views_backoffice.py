@@ -13,6 +13,7 @@ from datetime import datetime
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,8 +25,17 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from manassa.accounts.permissions import Perm, has_entity_perm
+from manassa.applications.documents import (
+    EVENT_TITLES,
+    OTHER_DOCUMENT_TYPES,
+    access_document,
+    answer_documents,
+    other_document_max_size,
+    other_documents,
+    result_document_add,
+)
 from manassa.applications.formdefs.render import render_summary
-from manassa.applications.models import Application
+from manassa.applications.models import Application, DocumentKind
 from manassa.applications.selectors import QueueFilters, access_application, work_queue, workflow_of
 from manassa.applications.selectors_backoffice import (
     access_staff_member,
@@ -45,7 +55,9 @@ from manassa.applications.services import (
     roles_on,
 )
 from manassa.applications.workflow import TransitionNotAllowed
+from manassa.core.downloads import file_response
 from manassa.core.errors import Forbidden, InvalidInput, NotFound
+from manassa.core.files import EXTENSIONS
 from manassa.core.i18n import pick
 
 # --- forms -------------------------------------------------------------------------------
@@ -210,7 +222,7 @@ def claim(request, reference):
 
 
 def _detail(request, application: Application, *, note_form=None, failed_action=None, assign_form=None,
-            status=200):
+            status=200, result_error="", result_description=""):
     user = request.user
     workflow = workflow_of(application)
     supervises = has_entity_perm(user, application.entity_id, Perm.APPLICATIONS_SUPERVISE)
@@ -230,6 +242,8 @@ def _detail(request, application: Application, *, note_form=None, failed_action=
             label = _("Request submitted")
         elif event.action == "note":
             label = _("Internal note")
+        elif event.action in EVENT_TITLES:
+            label = str(EVENT_TITLES[event.action])
         else:
             found = workflow.actions.get(event.action)
             label = pick(found.label) if found else event.action
@@ -246,6 +260,13 @@ def _detail(request, application: Application, *, note_form=None, failed_action=
         "note_form": note_form or NoteForm(),
         "assign_form": assign_form if supervises else None,
         "can_claim": application.assignee_id != user.pk and application.closed_at is None,
+        "answer_documents": answer_documents(application),
+        "added_documents": other_documents(application, DocumentKind.ADDITIONAL),
+        "results": other_documents(application, DocumentKind.RESULT),
+        "result_error": result_error,
+        "result_description": result_description,
+        "result_types": ", ".join(EXTENSIONS[t].upper() for t in OTHER_DOCUMENT_TYPES),
+        "result_max_size": other_document_max_size(),
         "breadcrumbs": [{"label": _("Back office"), "url": reverse("backoffice:home")},
                         {"label": _("Work queue"), "url": reverse("workqueue:queue")},
                         {"label": application.reference, "literal": True}],
@@ -289,6 +310,37 @@ def transition(request, reference):
         return _detail(request, application, failed_action=form)
     messages.success(request, _("Done: %(action)s.") % {"action": pick(action.label)})
     return _page(request, reference)
+
+
+@login_required
+def document(request, reference, ref):
+    """A file of the request, shown in the page (PDF and images) or downloaded (``?download=1``)."""
+    application = access_application(request.user, reference)
+    found = access_document(application, ref)
+    return file_response(found.file, name=found.name, content_type=found.content_type,
+                         inline=not request.GET.get("download"))
+
+
+@login_required
+@require_POST
+def result_add(request, reference):
+    """Give the applicant a result document (a permit, a letter)."""
+    application = access_application(request.user, reference)
+    upload = request.FILES.get("document")
+    description = request.POST.get("description", "")
+    if not upload:
+        return _detail(request, application, result_error=_("Choose a file to add."),
+                       result_description=description, status=400)
+    try:
+        result_document_add(actor=request.user, application=application, upload=upload, description=description)
+    except ValidationError as exc:
+        return _detail(request, application, result_error=" ".join(exc.messages), result_description=description,
+                       status=400)
+    except InvalidInput as exc:
+        return _detail(request, application, result_error=str(exc.message), result_description=description,
+                       status=400)
+    messages.success(request, _("The result was added and the applicant was told."))
+    return redirect(reverse("workqueue:application", args=[application.reference]) + "#documents")
 
 
 @login_required

@@ -9,12 +9,23 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from manassa.applications.documents import (
+    OTHER_DOCUMENT_TYPES,
+    access_document,
+    additional_document_add,
+    answer_document_store,
+    answer_documents,
+    other_document_max_size,
+    other_documents,
+    unused_answer_documents_forget,
+)
 from manassa.applications.formdefs import (
     answers_apply_group_action,
     answers_as_input,
@@ -24,7 +35,8 @@ from manassa.applications.formdefs import (
     render_page,
     render_summary,
 )
-from manassa.applications.models import Rating, RatingScore
+from manassa.applications.formdefs.answers import AnswerError
+from manassa.applications.models import DocumentKind, Rating, RatingScore
 from manassa.applications.selectors_customer import (
     access_own_draft,
     access_own_request,
@@ -47,7 +59,9 @@ from manassa.applications.services import (
     notices_mark_read,
 )
 from manassa.applications.workflow import TransitionNotAllowed
+from manassa.core.downloads import file_response
 from manassa.core.errors import InvalidInput
+from manassa.core.files import EXTENSIONS
 from manassa.core.i18n import pick
 
 CHECK = "check"  # ?from=check: a "Change" link from "check your answers" returns there
@@ -77,6 +91,7 @@ def _form_page(request, application, page_key: str, *, page_url, after_last: str
     errors = {}
     if request.method == "POST":
         posted = answers_from_querydict(definition, request.POST, page=page_key)
+        upload_errors = _receive_files(request, application, definition, page_key, stored, posted)
         values = {**stored, **posted}
         action = group_action_from_querydict(definition, request.POST)
         if action is not None:
@@ -89,10 +104,12 @@ def _form_page(request, application, page_key: str, *, page_url, after_last: str
         except InvalidInput as exc:
             messages.error(request, exc.message)
             return redirect(before_first)
+        unused_answer_documents_forget(application=application)
         if action is None:
             result = answers_clean(definition, values, page=page_key)
-            if result.errors:
-                errors = result.errors
+            if result.errors or upload_errors:
+                # A file refused keeps the one given before (if any): show why, on the same page.
+                errors = {**result.errors, **upload_errors}
             else:
                 if request.GET.get("from") == CHECK:
                     return redirect(after_last)
@@ -122,6 +139,47 @@ def _form_page(request, application, page_key: str, *, page_url, after_last: str
         "editing_request": editing_request,
         "breadcrumbs": _crumbs(_list_crumb(), (application.service.name, None)),
     })
+
+
+def _receive_files(request, application, definition, page_key: str, stored: dict, posted: dict) -> dict:
+    """Store the files sent with a page into ``posted`` (as their metadata); errors by path for refused ones.
+
+    A file question with no new file keeps its earlier file (``<key>-clear``
+    removes an optional one); group items keep theirs by position.
+    """
+    errors: dict[str, list[AnswerError]] = {}
+
+    def receive(f, name: str, path: str):
+        upload = request.FILES.get(name)
+        if not upload:
+            return None
+        try:
+            return answer_document_store(actor=request.user, application=application, field=f, path=path,
+                                         upload=upload)
+        except ValidationError as exc:
+            errors[path] = [AnswerError(exc.code or "invalid", exc.message, exc.params)]
+            return None
+
+    for f in definition.page(page_key).fields:
+        if f.type == "file":
+            meta = receive(f, f.key, f.key)
+            if meta is not None:
+                posted[f.key] = meta
+            elif request.POST.get(f"{f.key}-clear") and not f.required and f.key not in errors:
+                posted[f.key] = None
+        elif f.type == "group" and isinstance(posted.get(f.key), list):
+            before = stored.get(f.key) if isinstance(stored.get(f.key), list) else []
+            for index, item in enumerate(posted[f.key]):
+                earlier = before[index] if index < len(before) and isinstance(before[index], dict) else {}
+                for member in f.fields:
+                    if member.type != "file":
+                        continue
+                    meta = receive(member, f"{f.key}-{index}-{member.key}", f"{f.key}[{index}].{member.key}")
+                    if meta is not None:
+                        item[member.key] = meta
+                    elif earlier.get(member.key) is not None:
+                        item[member.key] = earlier[member.key]
+    return errors
 
 
 @login_required
@@ -228,6 +286,10 @@ def _detail_context(request, application, **extra):
         "timeline": timeline_of(application, workflow),
         "actions": [{"key": a.key, "label": pick(a.label), "comment": a.comment} for a in actions],
         "notices": notices_of(request.user, application),
+        "results": other_documents(application, DocumentKind.RESULT),
+        "sent_documents": answer_documents(application) + other_documents(application, DocumentKind.ADDITIONAL),
+        "document_types": ", ".join(EXTENSIONS[t].upper() for t in OTHER_DOCUMENT_TYPES),
+        "document_max_size": other_document_max_size(),
         "rating": Rating.objects.filter(application=application).first() if application.closed_at else None,
         "rating_choices": RatingScore.choices,
         "breadcrumbs": _crumbs(_list_crumb(), (application.reference, None, True)),
@@ -285,6 +347,53 @@ def request_action(request, reference: str, action: str):
         "detail_url": detail,
         "breadcrumbs": _crumbs(_list_crumb(), (application.reference, detail, True), (pick(found.label), None)),
     }, status=status)
+
+
+# --- documents -------------------------------------------------------------------------------
+
+
+@login_required
+def draft_document(request, pk: int, ref: str):
+    application = access_own_draft(request.user, pk)
+    document = access_document(application, ref)
+    return file_response(document.file, name=document.name, content_type=document.content_type,
+                         inline=not request.GET.get("download"))
+
+
+@login_required
+def request_document(request, reference: str, ref: str):
+    """A file of the person's own request: what they sent and what the entity issued."""
+    application = access_own_request(request.user, reference)
+    document = access_document(application, ref)
+    return file_response(document.file, name=document.name, content_type=document.content_type,
+                         inline=not request.GET.get("download"))
+
+
+@login_required
+@require_POST
+def request_document_add(request, reference: str):
+    """Add a document while the entity waits for the applicant."""
+    application = access_own_request(request.user, reference)
+    detail = reverse("requests:detail", args=[application.reference])
+    upload = request.FILES.get("document")
+    description = request.POST.get("description", "")
+    error = ""
+    if not upload:
+        error = _("Choose a file to add.")
+    else:
+        try:
+            additional_document_add(actor=request.user, application=application, upload=upload,
+                                    description=description)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        except InvalidInput as exc:
+            messages.error(request, exc.message)
+            return redirect(detail)
+    if error:
+        context = _detail_context(request, application, document_error=error, document_description=description)
+        return render(request, "applications/customer/detail.html", context, status=400)
+    messages.success(request, _("The document was added."))
+    return redirect(detail + "#documents")
 
 
 @login_required

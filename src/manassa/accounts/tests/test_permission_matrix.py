@@ -163,8 +163,19 @@ def keys(people, entity_a, entity_b):
         applications.application_answers_save(actor=people["customer"], application=draft,
                                               answers={"full_name": "Maryam"})
         application_refs[key] = applications.application_submit(actor=people["customer"], application=draft).reference
+        application_refs[key.replace("APP", "DOC")] = _result_document(draft).ref
     return {"<A>": key_a.prefix, "<B>": key_b.prefix, "token_a": token_a, "token_b": token_b, "<S>": synonym.pk,
             **{key: revision.pk for key, revision in revisions.items()}, **application_refs}
+
+
+def _result_document(application):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from manassa.applications.documents import result_document_add
+
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    return result_document_add(actor=None, application=application,
+                               upload=SimpleUploadedFile("permit.pdf", pdf, content_type="application/pdf"))
 
 
 def _client_for(client, people, role):

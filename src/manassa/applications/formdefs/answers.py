@@ -61,6 +61,7 @@ from manassa.applications.formdefs.schema import (
     parse_iso_date,
 )
 from manassa.core.errors import InvalidInput, storable_text
+from manassa.core.files import type_names
 from manassa.core.i18n import pick
 from manassa.core.money import MINOR_UNITS, format_money
 
@@ -600,7 +601,7 @@ def validate_file(field: Field, *, content_type: str, size: Any) -> None:
     family = base.split("/", 1)[0] + "/*"
     if base not in field.content_types and family not in field.content_types:
         raise ValidationError(_("The file must be one of these types: %(types)s."), code="content_type",
-                              params={"types": ", ".join(field.content_types)})
+                              params={"types": type_names(field.content_types)})
 
 
 def answers_from_json(definition: FormDefinition | Any, body: bytes | str | Any) -> dict[str, Any]:

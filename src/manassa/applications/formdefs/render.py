@@ -52,6 +52,7 @@ from manassa.applications.formdefs.schema import (
     ensure_definition,
     parse_iso_date,
 )
+from manassa.core.files import type_names
 from manassa.core.i18n import pick
 from manassa.core.money import currency_label, format_money
 
@@ -179,7 +180,8 @@ class _Builder:
     @staticmethod
     def attrs(control: Control, extra: dict[str, Any]) -> SafeString:
         attrs: dict[str, Any] = {"id": control.id, "name": control.name, **extra}
-        if control.required:
+        # A question already answered with a file keeps it unless another is chosen: nothing to require.
+        if control.required and not control.current_file:
             attrs["required"] = True
         if control.describedby:
             attrs["aria-describedby"] = control.describedby
@@ -276,7 +278,7 @@ class _Builder:
     def build_file(self, control: Control, f: Field, raw: Any) -> dict[str, Any]:
         control.kind = "file"
         # The template words the hint; the type names are data (class "literal"), not text to translate.
-        control.file_types = ", ".join(t if t.endswith("/*") else t.split("/", 1)[1].upper() for t in f.content_types)
+        control.file_types = type_names(f.content_types)
         control.file_size = filesizeformat(f.max_size)
         if isinstance(raw, dict) and isinstance(raw.get("name"), str):
             control.current_file = raw["name"]

@@ -323,7 +323,7 @@ FILE_FIELD = f("doc", "file", required=True, content_types=["application/pdf", "
     ({"ref": "u/1", "name": "a.png", "content_type": "image/png", "size": 1024 * 1024 + 1},
      ["The file must be 1.0\xa0MB or smaller."]),
     ({"ref": "u/1", "name": "a.exe", "content_type": "application/x-msdownload", "size": 10},
-     ["The file must be one of these types: application/pdf, image/*."]),
+     ["The file must be one of these types: PDF, any image."]),
     ({"ref": "u/1", "name": "a.pdf", "content_type": "application/pdf", "size": 0}, ["The file is empty."]),
     ({"ref": "u/1", "name": "a.pdf", "content_type": "application/pdf", "size": "10"}, ["Upload the file again."]),
     ({"ref": "", "name": "a.pdf", "content_type": "application/pdf", "size": 10}, ["Upload the file again."]),
