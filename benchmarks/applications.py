@@ -10,7 +10,10 @@ real service (answer validation, reference number, deadlines, history, audit
 event, notice), from several processes with their own connections; the figure
 is submissions per second and the check is that no reference repeats. The
 queue is then filled with generated rows by SQL and paged by an officer
-through ``work_queue`` (first pages, filtered pages and deep keyset pages).
+through ``work_queue`` (first pages, filtered pages and deep keyset pages),
+then through the API ``GET /api/v1/backoffice/applications`` with Django's
+test client in this process (session, middleware, two-factor check, JSON):
+the same cases, plus keyset pages from the middle of the queue.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ def main() -> None:
     parser.add_argument("--submissions", type=int, default=1000)
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 2, help="one per core, as web workers")
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=10, help="runs of each case")
     args = parser.parse_args()
     django.setup()
     from django.core.management import call_command
@@ -171,11 +175,70 @@ def main() -> None:
     everything = []
     for name, run in cases.items():
         samples = []
-        for _ in range(10):
+        for _ in range(args.runs):
             samples += run()
         everything += samples
         print(f"queue {name:16s} p50 {statistics.median(samples):6.1f} ms  p95 {percentile(samples, 0.95):6.1f} ms")
     print(f"queue overall p95 {percentile(everything, 0.95):.1f} ms over {len(everything)} page loads")
+
+    api_queue(officer, services, runs=args.runs)
+
+
+def api_queue(officer, services, *, runs: int) -> None:
+    """``GET /api/v1/backoffice/applications`` in process, through the whole Django stack."""
+    from allauth.mfa.totp.internal.auth import TOTP
+    from django.db.models import F
+    from django.test import Client
+
+    from manassa.applications.models import Application
+
+    TOTP.activate(officer, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")  # staff must have two-factor set up
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(officer)
+    url = "/api/v1/backoffice/applications"
+    # A cursor half-way down the queue (found once with OFFSET, not timed): keyset pages from there.
+    middle = (Application.objects.filter(entity_id=services[0].entity_id, closed_at__isnull=True)
+              .order_by(F("state_due_at").asc(nulls_last=True), "id")
+              .values_list("state_due_at", "id")[Application.objects.count() // 2])
+    middle_cursor = f"{middle[0].isoformat() if middle[0] else ''}|{middle[1]}"
+
+    def timed(params=None, pages=1, cursor=None):
+        samples = []
+        params = dict(params or {})
+        for _ in range(pages):
+            if cursor:
+                params["cursor"] = cursor
+            t = time.perf_counter()
+            response = client.get(url, params)
+            samples.append((time.perf_counter() - t) * 1000)
+            if response.status_code != 200:
+                raise SystemExit(f"{url} {params}: {response.status_code} {response.content[:300]!r}")
+            cursor = response.json()["next_cursor"]
+            if not cursor:
+                break
+        return samples
+
+    cases = {
+        "first page": lambda: timed(),
+        "unassigned": lambda: timed({"assignee": "unassigned"}),
+        "mine": lambda: timed({"assignee": "me"}),
+        "by e-mail": lambda: timed({"assignee": officer.email}),
+        "one service": lambda: timed({"service": services[1].code}),
+        "state in_review": lambda: timed({"state": "in_review"}),
+        "breached": lambda: timed({"sla": "breached"}),
+        "limit 200": lambda: timed({"limit": 200}),
+        "20 pages deep": lambda: timed(pages=20),
+        "from the middle": lambda: timed(pages=10, cursor=middle_cursor),
+    }
+    timed()  # the first request of a process loads URL resolvers, translations and the schema
+    everything = []
+    for name, run in cases.items():
+        samples = []
+        for _ in range(runs):
+            samples += run()
+        everything += samples
+        print(f"api   {name:16s} p50 {statistics.median(samples):6.1f} ms  p95 {percentile(samples, 0.95):6.1f} ms")
+    print(f"api   overall p95 {percentile(everything, 0.95):.1f} ms over {len(everything)} requests")
 
 
 if __name__ == "__main__":

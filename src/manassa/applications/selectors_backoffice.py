@@ -8,7 +8,7 @@ filter choices, workflow labels, history, colleagues and the supervisor's overvi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Count, QuerySet
 from django.utils import timezone
@@ -109,3 +109,26 @@ def entity_overview(user, *, entity: Entity, now: datetime | None = None) -> Ove
             labels.setdefault(state.key, state.label)
     return Overview(entity=entity, by_state=by_state, breached=breached, workload=workload,
                     unassigned=unassigned, labels=labels)
+
+
+# A step is "due soon" this long (clock time) before its deadline: half a working day.
+DUE_SOON = timedelta(hours=4)
+
+
+def sla_status(due: datetime | None, now: datetime) -> str | None:
+    """``breached``, ``due_soon`` or ``on_time`` for a step's deadline; None when the step has none.
+
+    Breached is the queue's own test (``state_due_at < now``, the ``sla`` filter
+    and the HTML countdown's "overdue"), so a status and a filter never disagree.
+    """
+    if due is None:
+        return None
+    if due < now:
+        return "breached"
+    return "due_soon" if due - now <= DUE_SOON else "on_time"
+
+
+def colleague_by_email(*, entity_ids, email: str) -> Membership | None:
+    """The staff member of one of ``entity_ids`` with this e-mail address, else None."""
+    return (Membership.objects.filter(entity_id__in=set(entity_ids), user__email__iexact=(email or "").strip())
+            .select_related("user").order_by("id").first())
