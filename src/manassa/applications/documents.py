@@ -150,7 +150,7 @@ def additional_document_add(*, actor, application: Application, upload, descript
                       kind=DocumentKind.ADDITIONAL, description=description)
     ApplicationEvent.objects.create(application=application, actor=actor, action="document_added",
                                     from_state=application.state, to_state=application.state,
-                                    comment=document.name)
+                                    comment=document.description)
     audit_record(actor=actor, action="application.document_added", obj=application,
                  entity_code=application.entity.code,
                  changes={"reference": application.reference, "document": document.ref, "sha256": document.sha256})
@@ -170,7 +170,7 @@ def result_document_add(*, actor, application: Application, upload, description:
                       kind=DocumentKind.RESULT, description=description)
     ApplicationEvent.objects.create(application=application, actor=actor, action="result_added",
                                     from_state=application.state, to_state=application.state,
-                                    comment=document.description or document.name)
+                                    comment=document.description)
     messages = {}
     for language in ("ar", "en"):
         with override(language):
