@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from manassa.accounts.api import router as accounts_router
@@ -45,9 +45,22 @@ def on_django_validation_error(request, exc: ValidationError):
 def on_request_validation_error(request, exc: NinjaValidationError):
     fields: dict[str, list[str]] = {}
     for item in exc.errors:
-        loc = ".".join(str(part) for part in item.get("loc", [])[1:]) or "body"
+        parts = [str(part) for part in item.get("loc", [])]
+        # ("body", "<parameter>", "comment") → "comment": the same field names as the other errors.
+        if parts[:1] == ["body"] and len(parts) > 2:
+            parts = parts[1:]
+        loc = ".".join(parts[1:]) or "body"
         fields.setdefault(loc, []).append(item.get("msg", "invalid"))
     return _error(request, 422, "invalid_input", _("Some of the information given is not valid."), fields)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    # django-ninja's own refusals (a failed CSRF check above all), in the house error shape.
+    if exc.status_code == 403:
+        return _error(request, 403, "csrf_failed" if "CSRF" in str(exc) else "forbidden",
+                      _("The request could not be verified. Reload the page and try again."))
+    return _error(request, exc.status_code, "http_error", str(exc))
 
 
 @api.exception_handler(AuthenticationError)

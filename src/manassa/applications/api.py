@@ -359,9 +359,9 @@ def backoffice_application_get(request: HttpRequest, reference: str):
                         summary="Take a workflow action (approve, reject, ask for information…)")
 def backoffice_application_transition(request: HttpRequest, reference: str, body: TransitionIn):
     application = _application(request, reference)
-    if body.state is not None and body.state != application.state:
-        raise TransitionNotAllowed()  # someone moved the request since the client last looked
-    application_transition(actor=request.user, application=application, action=body.action, comment=body.comment)
+    # ``state``: the state the client last saw; checked under the row lock (409 if someone moved the request).
+    application_transition(actor=request.user, application=application, action=body.action, comment=body.comment,
+                           expected_state=body.state)
     return _detail(request, access_application(request.user, reference))
 
 

@@ -114,6 +114,9 @@ class Application(models.Model):
             models.Index(fields=["applicant", "-updated_at"], name="application_applicant_idx"),
             models.Index(fields=["state_due_at"], condition=models.Q(closed_at__isnull=True),
                          name="application_open_due_idx"),
+            # The whole open queue of an entity, soonest deadline first (keyset pages without filters).
+            models.Index(fields=["entity", "state_due_at", "id"], condition=models.Q(closed_at__isnull=True),
+                         name="application_open_queue_idx"),
         ]
 
     def __str__(self) -> str:

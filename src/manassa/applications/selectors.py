@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from manassa.accounts.permissions import Perm, entity_ids_with, entity_role
 from manassa.applications.formdefs import FormDefinition, definition_validate
@@ -121,21 +121,29 @@ def work_queue(user, filters: QueueFilters = QueueFilters(), *, cursor: str | No
         moment = now or timezone.now()
         overdue = Q(state_due_at__lt=moment)
         qs = qs.filter(overdue) if filters.breached else qs.exclude(overdue)
+    # Rows with a deadline come first (soonest first), then rows without one (waiting for the applicant) by id.
+    # Two range queries rather than one with "OR state_due_at IS NULL", so each page is one index range scan
+    # however deep the cursor is.
+    due, last_id, in_dated = None, 0, True
     if cursor:
-        due_text, _sep, last_id = cursor.partition("|")
+        due_text, _sep, last_text = cursor.partition("|")
         try:
-            last_id = int(last_id)
+            last_id = int(last_text)
             due = None if due_text == "" else datetime.fromisoformat(due_text)
         except ValueError:
             due, last_id = None, 0
-        if due is None:
-            # Rows without a deadline come last; continue among them by id.
-            qs = qs.filter(state_due_at__isnull=True, id__gt=last_id)
         else:
-            qs = qs.filter(Q(state_due_at__gt=due) | Q(state_due_at=due, id__gt=last_id)
-                           | Q(state_due_at__isnull=True))
-    # Rows without a deadline (waiting for the applicant) last, on both databases.
-    rows = list(qs.order_by(F("state_due_at").asc(nulls_last=True), "id")[: limit + 1])
+            in_dated = due is not None
+    rows: list[Application] = []
+    if in_dated:
+        dated = qs.filter(state_due_at__isnull=False)
+        if due is not None:
+            dated = dated.filter(Q(state_due_at__gte=due), Q(state_due_at__gt=due) | Q(id__gt=last_id))
+        rows = list(dated.order_by("state_due_at", "id")[: limit + 1])
+        last_id = 0
+    if len(rows) <= limit:
+        undated = qs.filter(state_due_at__isnull=True, id__gt=last_id).order_by("id")
+        rows += list(undated[: limit + 1 - len(rows)])
     items = rows[:limit]
     next_cursor = None
     if len(rows) > limit and items:

@@ -28,7 +28,7 @@ from manassa.applications.models import (
     ServiceWorkflow,
 )
 from manassa.applications.selectors import form_of, published_definitions, workflow_of
-from manassa.applications.workflow import Workflow, parse_workflow
+from manassa.applications.workflow import TransitionNotAllowed, Workflow, parse_workflow
 from manassa.audit.services import audit_record
 from manassa.core.errors import Forbidden, InvalidInput
 from manassa.worktime.hours import add_working_time
@@ -215,18 +215,24 @@ def roles_on(actor, application: Application) -> set[str]:
 
 
 @transaction.atomic
-def application_transition(*, actor, application: Application, action: str, comment: str = "") -> Application:
+def application_transition(*, actor, application: Application, action: str, comment: str = "",
+                           expected_state: str | None = None) -> Application:
     """The one way an application changes state.
 
     Checks the action against the workflow, this state and the person's
     roles; locks the row, so two officers acting at once get one transition
-    and a conflict for the other; writes the history, the audit event, the
+    and a conflict for the other (``expected_state``: the state the person saw,
+    so an action possible from two states is not taken from the wrong one);
+    writes the history, the audit event, the
     deadlines and the applicant's notice — all in one transaction.
     """
     application = _locked(application)
     workflow = _workflow(application)
     if application.state == DRAFT_STATE:
         raise InvalidInput(_("Submit the request first."), code="not_submitted")
+    if expected_state is not None and application.state != expected_state:
+        # The caller acted on a page (or a read) older than the request: checked under the lock.
+        raise TransitionNotAllowed()
     roles = roles_on(actor, application) if actor is not None else {"system"}
     step = workflow.check(application.state, action, roles)
     comment = (comment or "").strip()
@@ -281,6 +287,8 @@ def application_assign(*, actor, application: Application, assignee) -> Applicat
     if (assignee is None or assignee.pk != actor.pk) and not has_entity_perm(
             actor, application.entity_id, Perm.APPLICATIONS_SUPERVISE):
         raise Forbidden()  # officers claim requests for themselves only
+    if application.closed_at is not None:
+        raise InvalidInput(_("This request is closed."), code="closed")
     if assignee is not None and not entity_role(assignee, application.entity_id):
         raise InvalidInput(fields={"assignee": [_("Choose someone who works for this entity.")]})
     before = application.assignee_id

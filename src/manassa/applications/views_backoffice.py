@@ -213,8 +213,12 @@ def claim(request, reference):
     if application.assignee_id == request.user.pk:
         messages.info(request, _("This request is already assigned to you."))
     else:
-        application_assign(actor=request.user, application=application, assignee=request.user)
-        messages.success(request, _with_reference(_("Request %(reference)s is now assigned to you."), reference))
+        try:
+            application_assign(actor=request.user, application=application, assignee=request.user)
+        except InvalidInput as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _with_reference(_("Request %(reference)s is now assigned to you."), reference))
     return redirect(_queue_url(request) or reverse("workqueue:application", kwargs={"reference": reference}))
 
 
@@ -297,7 +301,7 @@ def transition(request, reference):
         return _detail(request, application, failed_action=form)
     try:
         application_transition(actor=request.user, application=application, action=key,
-                               comment=form.cleaned_data.get("comment", ""))
+                               comment=form.cleaned_data.get("comment", ""), expected_state=request.POST["state"])
     except TransitionNotAllowed as exc:
         messages.error(request, str(exc.message))
         return _page(request, reference)

@@ -214,6 +214,44 @@ def test_work_queue_is_scoped_sorted_and_paged(people, customer, service, entity
     assert len(work_queue(people["officer"], QueueFilters(unassigned=True)).items) == 6
 
 
+def test_work_queue_pages_through_dated_then_undated_requests_once(people, customer, service):
+    requests = [_submitted(customer, service) for _ in range(7)]
+    # Three wait for the applicant: no deadline, so they come last, by number.
+    for application in requests[1:6:2]:
+        application_transition(actor=people["officer"], application=application, action="start_review")
+        application_transition(actor=people["officer"], application=application, action="request_info",
+                               comment="Send the plan.")
+    seen, cursor = [], None
+    for _ in range(10):
+        page = work_queue(people["officer"], cursor=cursor, limit=2)
+        seen += page.items
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    assert len(seen) == 7 and len({a.pk for a in seen}) == 7
+    dated = [a for a in seen if a.state_due_at is not None]
+    assert seen[:4] == dated and [a.state_due_at for a in dated] == sorted(a.state_due_at for a in dated)
+    assert [a.pk for a in seen[4:]] == sorted(a.pk for a in requests[1:6:2])
+    # A cursor that is not one of ours starts again from the first page.
+    assert work_queue(people["officer"], cursor="garbage", limit=2).items == seen[:2]
+
+
+def test_a_transition_from_a_state_the_person_did_not_see_is_refused(people, customer, service):
+    application = _submitted(customer, service)
+    application_transition(actor=people["officer"], application=application, action="start_review")
+    # "withdraw" is possible from "submitted" and from "in_review": the applicant saw "submitted".
+    with pytest.raises(TransitionNotAllowed):
+        application_transition(actor=customer, application=application, action="withdraw",
+                               expected_state="submitted")
+    application.refresh_from_db()
+    assert application.state == "in_review"
+    application_transition(actor=customer, application=application, action="withdraw", expected_state="in_review")
+    application.refresh_from_db()
+    assert application.state == "withdrawn"
+    with pytest.raises(InvalidInput):  # closed requests are not claimed any more
+        application_assign(actor=people["officer"], application=application, assignee=people["officer"])
+
+
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_submissions_get_fifty_references(people, entity_a):
     if connection.vendor != "postgresql":
