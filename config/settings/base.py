@@ -282,3 +282,9 @@ MANASSA_METRICS_TOKEN = os.environ.get("MANASSA_METRICS_TOKEN", "")
 MANASSA_TRUSTED_PROXIES = int(os.environ.get("MANASSA_TRUSTED_PROXIES", "0"))
 MANASSA_AUDIT_DB_GUARD = env_bool("MANASSA_AUDIT_DB_GUARD", True)
 MANASSA_REFERENCE_PREFIX = os.environ.get("MANASSA_REFERENCE_PREFIX", "SHJ")
+# Periodic jobs run by `manassa scheduler` (started by `manassa serve`): (name, seconds between runs, callable).
+# Every job must be safe to run twice and from two schedulers at once.
+MANASSA_PERIODIC_JOBS = [
+    ("sla-sweep", int(os.environ.get("MANASSA_SLA_SWEEP_SECONDS", "300")),
+     "manassa.applications.services.application_sla_sweep"),
+]

@@ -32,7 +32,7 @@ from manassa.applications.selectors_backoffice import (
     workflows_for,
 )
 from manassa.applications.services import application_assign, application_note_add, application_transition, roles_on
-from manassa.applications.workflow import TransitionNotAllowed, Workflow
+from manassa.applications.workflow import Workflow
 from manassa.core.api import ErrorOut, session_auth
 from manassa.core.errors import Forbidden, InvalidInput, NotFound, storable_text
 

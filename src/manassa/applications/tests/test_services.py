@@ -341,6 +341,21 @@ def test_sla_sweep_marks_overdue_steps_once_and_escalates(people, customer, serv
     assert moved.sla_breached_at is None and moved.state_due_at > due
 
 
+def test_the_scheduler_runs_the_sla_sweep(people, customer, service):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    application = _submitted(customer, service)
+    out = StringIO()
+    with time_machine.travel(application.state_due_at.timestamp() + 60, tick=False):
+        call_command("scheduler", "--once", stdout=out)
+        call_command("scheduler", "--once", stdout=out)  # a second run changes nothing
+    assert out.getvalue().splitlines() == ["sla-sweep: 1", "sla-sweep: 0"]
+    application.refresh_from_db()
+    assert application.sla_breached_at is not None
+
+
 def test_completed_requests_are_rated_once_by_their_applicant(client, people, customer, service):
     from manassa.applications.models import Rating
     from manassa.applications.services import application_rate

@@ -1,0 +1,57 @@
+"""`manassa scheduler`: run the periodic jobs of ``MANASSA_PERIODIC_JOBS`` on their intervals.
+
+One small process beside the web and task-worker processes (``manassa serve``
+starts one). Jobs are idempotent, so a second scheduler, a restart or a cron
+line calling ``--once`` never does harm; a failing job is logged and tried
+again at its next turn.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger("manassa.scheduler")
+
+
+class Command(BaseCommand):
+    help = "Run the periodic jobs (the SLA sweep…) on their intervals; --once runs each once and stops."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="run every job once, then stop")
+
+    def handle(self, *args, once: bool, **options):
+        jobs = [(name, interval, import_string(path)) for name, interval, path in settings.MANASSA_PERIODIC_JOBS]
+        stopping = []
+        if not once:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, lambda *_: stopping.append(True))
+        due = {name: 0.0 for name, _interval, _job in jobs}
+        while not stopping:
+            now = time.monotonic()
+            for name, interval, job in jobs:
+                if now < due[name]:
+                    continue
+                due[name] = now + interval
+                started = time.monotonic()
+                try:
+                    result = job()
+                except Exception:
+                    logger.exception("periodic job failed", extra={"job": name})
+                    result = None
+                else:
+                    logger.info("periodic job done", extra={"job": name, "result": result,
+                                                            "seconds": round(time.monotonic() - started, 3)})
+                finally:
+                    close_old_connections()
+                if once:
+                    self.stdout.write(f"{name}: {result}")
+            if once:
+                return
+            time.sleep(max(0.2, min(1.0, min(due.values()) - time.monotonic())))
