@@ -14,7 +14,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from manassa.accounts.permissions import Perm, entity_ids_with, has_entity_perm
-from manassa.applications.models import DRAFT_STATE, Application, ApplicationEvent, ServiceWorkflow
+from manassa.applications.models import DRAFT_STATE, Application, ApplicationEvent, DefinitionStatus, ServiceWorkflow
 from manassa.applications.selectors import workflows_by_id
 from manassa.applications.workflow import Workflow
 from manassa.catalog.models import Service
@@ -37,7 +37,9 @@ def queue_services_for(user) -> QuerySet[Service]:
 
 def workflows_for(user, ids=None) -> dict[int, Workflow]:
     """Parsed workflows (by id) of the user's entities' services; ``ids`` narrows them (one query either way)."""
-    qs = ServiceWorkflow.objects.filter(service__entity_id__in=entity_ids_with(user, Perm.BACKOFFICE))
+    # Drafts are not used by any request yet: their states would only clutter the filters.
+    qs = (ServiceWorkflow.objects.filter(service__entity_id__in=entity_ids_with(user, Perm.BACKOFFICE))
+          .exclude(status=DefinitionStatus.DRAFT))
     if ids is not None:
         qs = qs.filter(id__in=set(ids))
     return workflows_by_id(qs.values_list("id", flat=True))
@@ -102,7 +104,8 @@ def entity_overview(user, *, entity: Entity, now: datetime | None = None) -> Ove
     staff = list(entity_staff(entity_id=entity.id))
     workload = sorted(((m, assigned.get(m.user_id, 0)) for m in staff), key=lambda row: (-row[1], row[0].user.email))
     unassigned = open_apps.filter(assignee__isnull=True).count()
-    workflows = workflows_by_id(ServiceWorkflow.objects.filter(service__entity=entity).values_list("id", flat=True))
+    workflows = workflows_by_id(ServiceWorkflow.objects.filter(service__entity=entity)
+                                .exclude(status=DefinitionStatus.DRAFT).values_list("id", flat=True))
     labels = {}
     for workflow in workflows.values():
         for state in workflow.states.values():
