@@ -39,6 +39,7 @@ from manassa.applications.models import (
 from manassa.applications.selectors import form_of, workflow_of
 from manassa.audit.services import audit_record
 from manassa.core.errors import Forbidden, InvalidInput, NotFound
+from manassa.core.events import DomainEvent, emit
 from manassa.core.files import JPEG, PDF, PNG, WEBP, safe_file_name, sniff_content_type, type_names
 from manassa.core.i18n import pick
 
@@ -151,6 +152,9 @@ def additional_document_add(*, actor, application: Application, upload, descript
     ApplicationEvent.objects.create(application=application, actor=actor, action="document_added",
                                     from_state=application.state, to_state=application.state,
                                     comment=document.description)
+    emit(DomainEvent(kind="application.document_added", entity_code=application.entity.code, subject=application,
+                     actor=actor, data={"reference": application.reference, "state": application.state,
+                                        "document": document.ref}))
     audit_record(actor=actor, action="application.document_added", obj=application,
                  entity_code=application.entity.code,
                  changes={"reference": application.reference, "document": document.ref, "sha256": document.sha256})
@@ -178,6 +182,9 @@ def result_document_add(*, actor, application: Application, upload, description:
                 "reference": application.reference}
     Notice.objects.create(user=application.applicant, application=application,
                           message_ar=messages["ar"], message_en=messages["en"])
+    emit(DomainEvent(kind="application.result_added", entity_code=application.entity.code, subject=application,
+                     actor=actor, data={"reference": application.reference, "state": application.state,
+                                        "document": document.ref, "name": document.name}))
     audit_record(actor=actor, action="application.result_added", obj=application,
                  entity_code=application.entity.code,
                  changes={"reference": application.reference, "document": document.ref, "sha256": document.sha256})

@@ -31,6 +31,7 @@ from manassa.applications.selectors import form_of, published_definitions, workf
 from manassa.applications.workflow import TransitionNotAllowed, Workflow, parse_workflow
 from manassa.audit.services import audit_record
 from manassa.core.errors import Forbidden, InvalidInput
+from manassa.core.events import DomainEvent, emit
 from manassa.worktime.hours import add_working_time
 from manassa.worktime.selectors import calendar_for
 
@@ -166,6 +167,12 @@ def _deadlines(application: Application, workflow: Workflow, *, now, whole_reque
         application.due_at = add_working_time(calendar, now, timedelta(hours=workflow.sla_hours))
 
 
+def _emit(kind: str, application: Application, actor, **data) -> None:
+    """Tell the rest of the platform (notifications, webhooks) in this transaction; see ``core/events.py``."""
+    emit(DomainEvent(kind=kind, entity_code=application.entity.code, subject=application, actor=actor,
+                     data={"reference": application.reference, "state": application.state, **data}))
+
+
 def _notify_applicant(application: Application, workflow: Workflow) -> None:
     label = workflow.states[application.state].label
     messages = {}
@@ -197,6 +204,7 @@ def application_submit(*, actor, application: Application) -> Application:
     ApplicationEvent.objects.create(application=application, actor=actor, action="submit",
                                     from_state=DRAFT_STATE, to_state=application.state)
     _notify_applicant(application, workflow)
+    _emit("application.submitted", application, actor)
     # Last, so the audit chain's lock is held only until the commit that follows.
     audit_record(actor=actor, action="application.submitted", obj=application,
                  entity_code=application.entity.code, changes={"reference": application.reference})
@@ -256,6 +264,8 @@ def application_transition(*, actor, application: Application, action: str, comm
     ApplicationEvent.objects.create(application=application, actor=actor, action=step.key,
                                     from_state=before, to_state=application.state, comment=comment)
     _notify_applicant(application, workflow)
+    _emit("application.state_changed", application, actor, action=step.key, from_state=before,
+          to_state=application.state, outcome=application.outcome, closed=target.terminal)
     audit_record(actor=actor, action=f"application.{step.key}", obj=application,
                  entity_code=application.entity.code,
                  changes={"reference": application.reference, "state": [before, application.state]})
@@ -322,6 +332,7 @@ def application_sla_sweep(*, now=None) -> int:
             workflow = _workflow(application)
             ApplicationEvent.objects.create(application=application, action="sla_breached", internal=True,
                                             from_state=application.state, to_state=application.state)
+            _emit("application.sla_breached", application, None, escalation_role=workflow.escalation_role or "")
             audit_record(actor=None, action="application.sla_breached", obj=application,
                          entity_code=application.entity.code,
                          changes={"reference": application.reference, "state": application.state})

@@ -383,3 +383,23 @@ def test_completed_requests_are_rated_once_by_their_applicant(client, people, cu
     assert again.status_code == 400 and Rating.objects.get(application=application).score == 3
     client.force_login(people["do_admin"])
     assert client.post(f"/en/requests/{application.reference}/rate/", {"score": "1"}).status_code == 404
+
+
+def test_changes_are_told_to_subscribers_in_their_transaction(people, customer, service):
+    from django.db import connection
+
+    from manassa.core import events
+
+    heard = []
+
+    def listener(event):
+        heard.append((event.kind, event.entity_code, event.data.get("to_state"), connection.in_atomic_block))
+
+    events.subscribe("application.", listener)
+    try:
+        application = _submitted(customer, service)
+        application_transition(actor=people["officer"], application=application, action="start_review")
+    finally:
+        events.unsubscribe("application.", listener)
+    assert heard == [("application.submitted", "ENT-A", None, True),
+                     ("application.state_changed", "ENT-A", "in_review", True)]
