@@ -14,6 +14,7 @@ from manassa.catalog.api import router as catalog_router
 from manassa.catalog.search.api import router as search_router
 from manassa.core.errors import ApplicationError, from_validation_error
 from manassa.entities.api import backoffice_router, public_router, system_router
+from manassa.integrations.api import system_router as integrations_system_router
 
 api = NinjaAPI(
     title="Manassa API",
@@ -85,4 +86,5 @@ api.add_router("/", search_router)
 api.add_router("/backoffice", backoffice_router)
 api.add_router("/backoffice", applications_backoffice_router)
 api.add_router("/system", system_router)
+api.add_router("/system", integrations_system_router)
 api.add_router("/audit", audit_router)

@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "manassa.catalog",
     "manassa.worktime",
     "manassa.applications",
+    "manassa.notifications",
+    "manassa.certificates",
+    "manassa.integrations",
 ]
 
 MIDDLEWARE = [

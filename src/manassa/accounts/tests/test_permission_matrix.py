@@ -11,7 +11,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from config.api import api
 from manassa.applications.tests import matrix_api, matrix_documents, matrix_editor
+from manassa.certificates.tests import matrix_rows as certificates_rows
 from manassa.entities.services import api_key_issue
+from manassa.integrations.tests import matrix_rows as integrations_rows
+from manassa.notifications.tests import matrix_rows as notifications_rows
 
 ROLES = ["anonymous", "customer", "officer", "supervisor", "admin", "do_admin", "do_analyst", "auditor"]
 ENTITY_STAFF = {"officer", "supervisor", "admin"}
@@ -119,14 +122,15 @@ API = [
 ]
 
 # Each app keeps the rows of its own routes next to its tests and they are added here.
-PAGES += matrix_editor.PAGES + matrix_documents.PAGES + matrix_api.PAGES
-API += matrix_editor.API + matrix_documents.API + matrix_api.API
+_ROW_MODULES = [matrix_editor, matrix_documents, matrix_api, notifications_rows, certificates_rows, integrations_rows]
+PAGES += [row for module in _ROW_MODULES for row in module.PAGES]
+API += [row for module in _ROW_MODULES for row in module.API]
 
 STAFF_NAMESPACES = {"backoffice", "digital_office", "audit", "backoffice_catalog", "digital_office_catalog",
-                    "workqueue", "definitions"}
+                    "workqueue", "definitions", "notifications_admin", "certificates_admin", "integrations"}
 COVERED_API_PATHS = {
     "/backoffice/entities/{code}/members", "/audit/events", "/me", "/system/whoami", "/catalog/import",
-} | matrix_editor.COVERED_API_PATHS | matrix_documents.COVERED_API_PATHS | matrix_api.COVERED_API_PATHS
+}.union(*(module.COVERED_API_PATHS for module in _ROW_MODULES))
 PUBLIC_API_PATHS = {"/entities", "/entities/{code}", "/catalog/export", "/catalog/search", "/catalog/suggest"}
 
 
