@@ -13,6 +13,7 @@ urlpatterns = [
     path("readyz", core_views.readyz, name="readyz"),
     path("metrics", core_views.metrics, name="metrics"),
     path("api/v1/", api.urls),
+    path("open311/v2/", include("manassa.complaints.urls_open311")),
     path("admin/", admin.site.urls),
 ]
 
@@ -23,6 +24,8 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("manassa.accounts.urls")),
     path("requests/", include("manassa.applications.urls_customer")),
     path("notifications/", include("manassa.notifications.urls")),
+    path("feedback/", include("manassa.complaints.urls")),
+    path("backoffice/cases/", include("manassa.complaints.urls_admin")),
     path("", include("manassa.certificates.urls")),
     path("backoffice/documents/", include("manassa.certificates.urls_admin")),
     path("backoffice/entities/<str:code>/notifications/", include("manassa.notifications.urls_admin")),

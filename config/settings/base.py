@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "manassa.notifications",
     "manassa.certificates",
     "manassa.integrations",
+    "manassa.complaints",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,5 @@
+"""Reporting and following a case (``/<lang>/feedback/``): complaint, suggestion, compliment, enquiry."""
+
+app_name = "complaints"
+
+urlpatterns: list = []

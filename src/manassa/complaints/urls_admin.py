@@ -1,0 +1,5 @@
+"""The entities' case handling and the Digital Office's triage (``/<lang>/backoffice/cases/``)."""
+
+app_name = "cases_admin"
+
+urlpatterns: list = []
