@@ -26,6 +26,8 @@ urlpatterns += i18n_patterns(
     path("notifications/", include("manassa.notifications.urls")),
     path("feedback/", include("manassa.complaints.urls")),
     path("backoffice/cases/", include("manassa.complaints.urls_admin")),
+    path("surveys/", include("manassa.surveys.urls")),
+    path("backoffice/surveys/", include("manassa.surveys.urls_admin")),
     path("", include("manassa.certificates.urls")),
     path("backoffice/documents/", include("manassa.certificates.urls_admin")),
     path("backoffice/entities/<str:code>/notifications/", include("manassa.notifications.urls_admin")),

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "manassa.certificates",
     "manassa.integrations",
     "manassa.complaints",
+    "manassa.surveys",
 ]
 
 MIDDLEWARE = [

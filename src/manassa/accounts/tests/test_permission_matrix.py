@@ -16,6 +16,7 @@ from manassa.complaints.tests import matrix_rows as complaints_rows
 from manassa.entities.services import api_key_issue
 from manassa.integrations.tests import matrix_rows as integrations_rows
 from manassa.notifications.tests import matrix_rows as notifications_rows
+from manassa.surveys.tests import matrix_rows as surveys_rows
 
 ROLES = ["anonymous", "customer", "officer", "supervisor", "admin", "do_admin", "do_analyst", "auditor"]
 ENTITY_STAFF = {"officer", "supervisor", "admin"}
@@ -124,13 +125,13 @@ API = [
 
 # Each app keeps the rows of its own routes next to its tests and they are added here.
 _ROW_MODULES = [matrix_editor, matrix_documents, matrix_api, notifications_rows, certificates_rows, integrations_rows,
-                complaints_rows]
+                complaints_rows, surveys_rows]
 PAGES += [row for module in _ROW_MODULES for row in module.PAGES]
 API += [row for module in _ROW_MODULES for row in module.API]
 
 STAFF_NAMESPACES = {"backoffice", "digital_office", "audit", "backoffice_catalog", "digital_office_catalog",
                     "workqueue", "definitions", "notifications_admin", "certificates_admin", "integrations",
-                    "cases_admin"}
+                    "cases_admin", "surveys_admin"}
 COVERED_API_PATHS = {
     "/backoffice/entities/{code}/members", "/audit/events", "/me", "/system/whoami", "/catalog/import",
 }.union(*(module.COVERED_API_PATHS for module in _ROW_MODULES))

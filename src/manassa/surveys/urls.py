@@ -1,0 +1,5 @@
+"""Answering a survey (``/<lang>/surveys/<code>/``)."""
+
+app_name = "surveys"
+
+urlpatterns: list = []
