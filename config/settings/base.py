@@ -292,4 +292,6 @@ MANASSA_REFERENCE_PREFIX = os.environ.get("MANASSA_REFERENCE_PREFIX", "SHJ")
 MANASSA_PERIODIC_JOBS = [
     ("sla-sweep", int(os.environ.get("MANASSA_SLA_SWEEP_SECONDS", "300")),
      "manassa.applications.services.application_sla_sweep"),
+    ("case-sla-sweep", int(os.environ.get("MANASSA_CASE_SLA_SWEEP_SECONDS", "300")),
+     "manassa.complaints.services.case_sla_sweep"),
 ]

@@ -6,3 +6,9 @@ class SurveysConfig(AppConfig):
     name = "manassa.surveys"
     label = "surveys"
     verbose_name = _("Surveys")
+
+    def ready(self) -> None:
+        from manassa.core import events
+        from manassa.surveys.services import survey_invitations_on_completion
+
+        events.subscribe("application.state_changed", survey_invitations_on_completion)
