@@ -294,4 +294,6 @@ MANASSA_PERIODIC_JOBS = [
      "manassa.applications.services.application_sla_sweep"),
     ("case-sla-sweep", int(os.environ.get("MANASSA_CASE_SLA_SWEEP_SECONDS", "300")),
      "manassa.complaints.services.case_sla_sweep"),
+    # Deliveries whose worker died mid-send get a fresh task (see docs/notifications.md).
+    ("notifications-recover", 60, "manassa.notifications.services.deliveries_recover"),
 ]

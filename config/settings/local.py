@@ -19,3 +19,6 @@ if not SECRET_KEY:  # noqa: F405
     SECRET_KEY = _key_file.read_text().strip()
 
 INTERNAL_IPS = ["127.0.0.1"]
+
+# Webhook endpoints may use plain http to these hosts (local receivers); https everywhere else.
+MANASSA_WEBHOOK_HTTP_HOSTS = ["localhost", "127.0.0.1"]

@@ -27,3 +27,6 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 # The runner empties tables between transactional tests; the guard's own tests install it.
 MANASSA_AUDIT_DB_GUARD = False
+
+# Webhook endpoints may use plain http to these hosts (local receivers); https everywhere else.
+MANASSA_WEBHOOK_HTTP_HOSTS = ["localhost", "127.0.0.1"]

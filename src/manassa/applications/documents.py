@@ -22,7 +22,6 @@ from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
 
 from manassa.accounts.permissions import entity_role
 from manassa.applications.formdefs import FormDefinition
@@ -34,7 +33,6 @@ from manassa.applications.models import (
     ApplicationDocument,
     ApplicationEvent,
     DocumentKind,
-    Notice,
 )
 from manassa.applications.selectors import form_of, workflow_of
 from manassa.audit.services import audit_record
@@ -175,13 +173,6 @@ def result_document_add(*, actor, application: Application, upload, description:
     ApplicationEvent.objects.create(application=application, actor=actor, action="result_added",
                                     from_state=application.state, to_state=application.state,
                                     comment=document.description)
-    messages = {}
-    for language in ("ar", "en"):
-        with override(language):
-            messages[language] = str(_("Your request %(reference)s: a document was issued")) % {
-                "reference": application.reference}
-    Notice.objects.create(user=application.applicant, application=application,
-                          message_ar=messages["ar"], message_en=messages["en"])
     emit(DomainEvent(kind="application.result_added", entity_code=application.entity.code, subject=application,
                      actor=actor, data={"reference": application.reference, "state": application.state,
                                         "document": document.ref, "name": document.name}))

@@ -10,7 +10,6 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
 
 from manassa.accounts.permissions import Perm, entity_role, has_entity_perm
 from manassa.applications.documents import answer_documents_check
@@ -173,17 +172,6 @@ def _emit(kind: str, application: Application, actor, **data) -> None:
                      data={"reference": application.reference, "state": application.state, **data}))
 
 
-def _notify_applicant(application: Application, workflow: Workflow) -> None:
-    label = workflow.states[application.state].label
-    messages = {}
-    for language in ("ar", "en"):
-        with override(language):
-            messages[language] = str(_("Your request %(reference)s: %(state)s")) % {
-                "reference": application.reference, "state": label[language]}
-    Notice.objects.create(user=application.applicant, application=application,
-                          message_ar=messages["ar"], message_en=messages["en"])
-
-
 @transaction.atomic
 def application_submit(*, actor, application: Application) -> Application:
     """Check every answer, give the reference number and hand the request to the entity."""
@@ -203,7 +191,6 @@ def application_submit(*, actor, application: Application) -> Application:
     application.save()
     ApplicationEvent.objects.create(application=application, actor=actor, action="submit",
                                     from_state=DRAFT_STATE, to_state=application.state)
-    _notify_applicant(application, workflow)
     _emit("application.submitted", application, actor)
     # Last, so the audit chain's lock is held only until the commit that follows.
     audit_record(actor=actor, action="application.submitted", obj=application,
@@ -211,8 +198,14 @@ def application_submit(*, actor, application: Application) -> Application:
     return application
 
 
-def roles_on(actor, application: Application) -> set[str]:
-    """The workflow roles ``actor`` holds on this application: the applicant, and their entity role."""
+def roles_on(actor, application: Application, *, system_roles=None) -> set[str]:
+    """The workflow roles ``actor`` holds on this application: the applicant, and their entity role.
+
+    ``actor=None`` is a system: the platform itself (``{"system"}``), or an entity's own system acting
+    through an API key with the roles the key was given (``system_roles``).
+    """
+    if actor is None:
+        return set(system_roles) if system_roles is not None else {"system"}
     roles = set()
     if application.applicant_id == actor.pk:
         roles.add("customer")
@@ -224,7 +217,7 @@ def roles_on(actor, application: Application) -> set[str]:
 
 @transaction.atomic
 def application_transition(*, actor, application: Application, action: str, comment: str = "",
-                           expected_state: str | None = None) -> Application:
+                           expected_state: str | None = None, system_roles=None, via: str = "") -> Application:
     """The one way an application changes state.
 
     Checks the action against the workflow, this state and the person's
@@ -233,6 +226,8 @@ def application_transition(*, actor, application: Application, action: str, comm
     so an action possible from two states is not taken from the wrong one);
     writes the history, the audit event, the
     deadlines and the applicant's notice — all in one transaction.
+    ``actor=None`` with ``system_roles``: an entity's system (an API key) acting in those roles; ``via``
+    names it (the key's prefix) in the event and the audit record.
     """
     application = _locked(application)
     workflow = _workflow(application)
@@ -241,7 +236,7 @@ def application_transition(*, actor, application: Application, action: str, comm
     if expected_state is not None and application.state != expected_state:
         # The caller acted on a page (or a read) older than the request: checked under the lock.
         raise TransitionNotAllowed()
-    roles = roles_on(actor, application) if actor is not None else {"system"}
+    roles = roles_on(actor, application, system_roles=system_roles)
     step = workflow.check(application.state, action, roles)
     comment = (comment or "").strip()
     if step.comment == "required" and not comment:
@@ -263,12 +258,12 @@ def application_transition(*, actor, application: Application, action: str, comm
     application.save()
     ApplicationEvent.objects.create(application=application, actor=actor, action=step.key,
                                     from_state=before, to_state=application.state, comment=comment)
-    _notify_applicant(application, workflow)
+    via_data = {"via": via} if via else {}
     _emit("application.state_changed", application, actor, action=step.key, from_state=before,
-          to_state=application.state, outcome=application.outcome, closed=target.terminal)
+          to_state=application.state, outcome=application.outcome, closed=target.terminal, **via_data)
     audit_record(actor=actor, action=f"application.{step.key}", obj=application,
                  entity_code=application.entity.code,
-                 changes={"reference": application.reference, "state": [before, application.state]})
+                 changes={"reference": application.reference, "state": [before, application.state], **via_data})
     return application
 
 
@@ -315,8 +310,6 @@ def application_sla_sweep(*, now=None) -> int:
     Safe to run as often as wanted: an application is marked once per step
     (the mark is cleared when it moves on). Returns how many were marked.
     """
-    from manassa.entities.models import Membership
-
     now = now or timezone.now()
     marked = 0
     overdue = (Application.objects.filter(closed_at__isnull=True, sla_breached_at__isnull=True,
@@ -336,16 +329,6 @@ def application_sla_sweep(*, now=None) -> int:
             audit_record(actor=None, action="application.sla_breached", obj=application,
                          entity_code=application.entity.code,
                          changes={"reference": application.reference, "state": application.state})
-            if workflow.escalation_role:
-                people = Membership.objects.filter(entity=application.entity, role=workflow.escalation_role)
-                for membership in people.select_related("user"):
-                    messages = {}
-                    for language in ("ar", "en"):
-                        with override(language):
-                            messages[language] = str(_("Overdue: request %(reference)s has passed its deadline.")) % {
-                                "reference": application.reference}
-                    Notice.objects.create(user=membership.user, application=application,
-                                          message_ar=messages["ar"], message_en=messages["en"])
             marked += 1
     return marked
 

@@ -204,3 +204,57 @@ def case_public_status_note(case: Case) -> str:
     event = (case.events.filter(internal=False, action__in=("respond", "request_info")).order_by("-at", "-id")
              .first())
     return event.comment if event else ""
+
+
+# --- public statistics ---------------------------------------------------------------------------
+
+STATISTICS_DAYS = 365
+
+
+@dataclass(frozen=True)
+class EntityStatistics:
+    entity: object
+    received: int
+    resolved: int
+    median_hours: int | None  # received → resolved, whole clock hours
+    rated: int
+    happy_percent: int | None  # share of ratings that are "happy"
+    average_score: float | None  # 1–3
+
+
+def public_statistics(*, days: int = STATISTICS_DAYS, now=None) -> list[EntityStatistics]:
+    """Cases received and resolved per entity over the last ``days``, median time to resolve, satisfaction.
+
+    Aggregates only: counts, a median and shares — never a case, a person or a text. Merged duplicates are
+    not counted twice; cases still waiting for triage (no entity) are left out.
+    """
+    from statistics import median
+
+    from manassa.complaints.models import CaseRating
+    from manassa.entities.models import Entity
+
+    since = (now or timezone.now()) - timedelta(days=days)
+    cases = Case.objects.filter(created_at__gte=since, entity__isnull=False, merged_into__isnull=True)
+    durations: dict[int, list[float]] = {}
+    received: dict[int, int] = {}
+    for entity_id, created_at, resolved_at in cases.values_list("entity_id", "created_at", "resolved_at").iterator():
+        received[entity_id] = received.get(entity_id, 0) + 1
+        if resolved_at is not None:
+            durations.setdefault(entity_id, []).append((resolved_at - created_at).total_seconds() / 3600)
+    scores: dict[int, list[int]] = {}
+    for entity_id, score in (CaseRating.objects.filter(case__in=cases).values_list("case__entity_id", "score")
+                             .iterator()):
+        scores.setdefault(entity_id, []).append(score)
+    entities = {e.pk: e for e in Entity.objects.filter(pk__in=received)}
+    rows = []
+    for entity_id, count in received.items():
+        spent = durations.get(entity_id, [])
+        given = scores.get(entity_id, [])
+        rows.append(EntityStatistics(
+            entity=entities[entity_id], received=count, resolved=len(spent),
+            median_hours=round(median(spent)) if spent else None, rated=len(given),
+            happy_percent=round(100 * sum(1 for s in given if s == 3) / len(given)) if given else None,
+            average_score=round(sum(given) / len(given), 2) if given else None,
+        ))
+    rows.sort(key=lambda row: (-row.received, row.entity.code))
+    return rows

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.start, name="start"),
     path("new/", views.report, name="report"),
     path("track/", views.track, name="track"),
+    path("statistics/", views.statistics, name="statistics"),
     path("t/<str:token>/", views.track_link, name="track_link"),
     path("mine/", views.my_cases, name="mine"),
     path("cases/<str:reference>/", views.case_detail, name="case"),

@@ -131,6 +131,15 @@ def start(request):
     return render(request, "complaints/start.html", {"kinds": CaseKind.choices})
 
 
+def statistics(request):
+    """Cases per entity over the last year: aggregated, no personal data."""
+    from manassa.complaints.selectors import STATISTICS_DAYS, public_statistics
+
+    rows = public_statistics()
+    totals = {"received": sum(r.received for r in rows), "resolved": sum(r.resolved for r in rows)}
+    return render(request, "complaints/statistics.html", {"rows": rows, "totals": totals, "days": STATISTICS_DAYS})
+
+
 def report(request):
     initial = {"kind": request.GET.get("kind", "")} if request.GET.get("kind") in CaseKind.values else {}
     form = CaseReportForm(request.POST or None, user=request.user, initial=initial)

@@ -17,6 +17,7 @@ from django.db import transaction
 from manassa.accounts.models import PlatformRoleName, User
 from manassa.accounts.services import platform_role_grant, user_create
 from manassa.catalog.interchange import catalog_import, catalog_parse
+from manassa.complaints.services import install_demo_categories
 from manassa.entities.models import Entity, EntityRole
 from manassa.entities.services import membership_set
 
@@ -65,9 +66,13 @@ def demo_load(*, actor=None) -> dict[str, int]:
             platform_role_grant(actor=actor, user=user, role=role)
         if role and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
             TOTP.activate(user, DEMO_TOTP_SECRET)
+    from manassa.notifications.services import install_defaults as notification_texts_install
+
+    notification_texts_install()
     return {"entities": len(report.created["entities"]), "sectors": len(doc.get("sectors") or []),
             "life_events": len(doc.get("life_events") or []), "services": len(doc.get("services") or []),
-            "online_services": _demo_online_services(actor=actor), "users": created_users}
+            "online_services": _demo_online_services(actor=actor), "users": created_users,
+            "case_categories": install_demo_categories()}
 
 
 def _demo_online_services(*, actor) -> int:

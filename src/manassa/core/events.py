@@ -19,6 +19,7 @@ Kinds are ``<subject>.<what>``: ``application.submitted``,
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,8 @@ class DomainEvent:
     actor: Any = None
     # JSON-serialisable details, e.g. {"action": "approve", "from": "in_review", "to": "approved"}.
     data: dict[str, Any] = field(default_factory=dict)
+    # One id per event: subscribers use it to act once per event (a delivery per event and recipient…).
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
 Subscriber = Callable[[DomainEvent], None]

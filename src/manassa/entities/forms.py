@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from manassa.entities.models import ApiKeyRole, ApiKeyScope
+
 
 class EntityProfileForm(forms.Form):
     name_ar = forms.CharField(label=_("Name in Arabic"), max_length=200)
@@ -15,3 +17,14 @@ class EntityProfileForm(forms.Form):
 class ApiKeyForm(forms.Form):
     name = forms.CharField(label=_("Key name"), max_length=100,
                            help_text=_("Which system uses it, for example: licensing system"))
+    # Not required: left out, a key reads only, and acts (if given write access later) as an officer.
+    role = forms.ChoiceField(label=_("Acts as"), choices=ApiKeyRole.choices, initial=ApiKeyRole.OFFICER,
+                             required=False, help_text=_("The workflow role the system's actions are taken in"))
+    scope = forms.ChoiceField(label=_("Access"), choices=ApiKeyScope.choices, initial=ApiKeyScope.READ,
+                              required=False)
+
+    def clean_role(self):
+        return self.cleaned_data.get("role") or ApiKeyRole.OFFICER
+
+    def clean_scope(self):
+        return self.cleaned_data.get("scope") or ApiKeyScope.READ

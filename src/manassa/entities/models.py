@@ -82,18 +82,40 @@ class Membership(models.Model):
         return f"{self.user_id}@{self.entity_id}:{self.role}"
 
 
+class ApiKeyRole(models.TextChoices):
+    """The workflow role an entity's system acts in when it takes an action through its key."""
+
+    OFFICER = "officer", _("Officer")
+    SUPERVISOR = "supervisor", _("Supervisor")
+
+
+class ApiKeyScope(models.TextChoices):
+    READ = "read", _("Read only")
+    WRITE = "write", _("Read and act (transitions, result documents)")
+
+
 class EntityApiKey(models.Model):
-    """A credential for one entity's own systems. Only a hash of the secret is stored."""
+    """A credential for one entity's own systems. Only a hash of the secret is stored.
+
+    A key is live until it is revoked (at once) or, once rotated, until ``expires_at``: the grace
+    period in which the system switches to its successor (``rotated_from`` points back to it).
+    """
 
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(max_length=12, unique=True)
     secret_hash = models.CharField(max_length=64)
+    role = models.CharField(_("acts as"), max_length=16, choices=ApiKeyRole.choices, default=ApiKeyRole.OFFICER)
+    scope = models.CharField(_("access"), max_length=8, choices=ApiKeyScope.choices, default=ApiKeyScope.READ)
+    rotated_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="successors"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -102,3 +124,10 @@ class EntityApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity_id}:{self.prefix}"
+
+    def is_live(self, now) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == ApiKeyScope.WRITE

@@ -3,13 +3,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from manassa.audit.services import audit_record, model_changes
 from manassa.core.errors import InvalidInput, from_validation_error
-from manassa.entities.models import Entity, EntityApiKey, Membership
+from manassa.entities.models import ApiKeyRole, ApiKeyScope, Entity, EntityApiKey, Membership
 
 EDITABLE_FIELDS = ["name_ar", "name_en", "website", "email", "phone", "address_ar", "address_en"]
 
@@ -84,18 +88,56 @@ def _hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-@transaction.atomic
-def api_key_issue(*, actor, entity: Entity, name: str) -> tuple[EntityApiKey, str]:
-    """A new key for ``entity``; the full token is returned once and never stored."""
+def rotation_grace() -> timedelta:
+    """How long a rotated-out key keeps working, so the system can switch to its successor without downtime."""
+    return timedelta(hours=getattr(settings, "MANASSA_API_KEY_ROTATION_GRACE_HOURS", 24))
+
+
+def _new_key(*, actor, entity: Entity, name: str, role: str, scope: str,
+             rotated_from: EntityApiKey | None = None) -> tuple[EntityApiKey, str]:
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     key = EntityApiKey(entity=entity, name=name, prefix=prefix, secret_hash=_hash_secret(secret),
-                       created_by=actor)
+                       role=role, scope=scope, rotated_from=rotated_from, created_by=actor)
     _clean(key)
     key.save()
-    audit_record(actor=actor, action="apikey.issued", obj=key, entity_code=entity.code,
-                 changes={"name": name, "prefix": prefix})
     return key, f"mk_{prefix}_{secret}"
+
+
+@transaction.atomic
+def api_key_issue(*, actor, entity: Entity, name: str, role: str = ApiKeyRole.OFFICER,
+                  scope: str = ApiKeyScope.READ) -> tuple[EntityApiKey, str]:
+    """A new key for ``entity``; the full token is returned once and never stored.
+
+    ``role``: the workflow role the system acts in (officer or supervisor); ``scope``: ``read`` or ``write``.
+    """
+    key, token = _new_key(actor=actor, entity=entity, name=name, role=role, scope=scope)
+    audit_record(actor=actor, action="apikey.issued", obj=key, entity_code=entity.code,
+                 changes={"name": name, "prefix": key.prefix, "role": role, "scope": scope})
+    return key, token
+
+
+@transaction.atomic
+def api_key_rotate(*, actor, key: EntityApiKey, grace: timedelta | None = None) -> tuple[EntityApiKey, str]:
+    """A successor of ``key`` (same name, role and scope); ``key`` keeps working for ``grace``, then expires.
+
+    Only a live key can be rotated: a revoked or expired one is refused, since its successor would
+    give back access that was taken away.
+    """
+    key = EntityApiKey.objects.select_for_update(of=("self",)).select_related("entity").get(pk=key.pk)
+    now = timezone.now()
+    if not key.is_live(now):
+        raise InvalidInput(_("This key is no longer valid; issue a new key instead."), code="key_not_live")
+    new_key, token = _new_key(actor=actor, entity=key.entity, name=key.name, role=key.role, scope=key.scope,
+                              rotated_from=key)
+    until = now + (rotation_grace() if grace is None else grace)
+    if key.expires_at is None or until < key.expires_at:
+        key.expires_at = until
+        key.save(update_fields=["expires_at"])
+    audit_record(actor=actor, action="apikey.rotated", obj=new_key, entity_code=key.entity.code,
+                 changes={"prefix": new_key.prefix, "replaces": key.prefix,
+                          "old_expires_at": key.expires_at.isoformat()})
+    return new_key, token
 
 
 @transaction.atomic
@@ -110,16 +152,17 @@ def api_key_revoke(*, actor, key: EntityApiKey) -> EntityApiKey:
 
 
 def api_key_authenticate(*, token: str) -> EntityApiKey | None:
-    """The live key behind ``token`` (``mk_<prefix>_<secret>``), or None."""
+    """The live key behind ``token`` (``mk_<prefix>_<secret>``), or None (revoked, expired, unknown, forged)."""
     parts = (token or "").split("_", 2)
     if len(parts) != 3 or parts[0] != "mk":
         return None
+    now = timezone.now()
     key = (EntityApiKey.objects.select_related("entity")
-           .filter(prefix=parts[1], revoked_at__isnull=True, entity__is_active=True).first())
+           .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now),
+                   prefix=parts[1], revoked_at__isnull=True, entity__is_active=True).first())
     if key is None or not hmac.compare_digest(key.secret_hash, _hash_secret(parts[2])):
         return None
     # Touch at most once a minute: a busy integration must not write on every call.
-    now = timezone.now()
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         EntityApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
     return key

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -11,7 +12,14 @@ from manassa.accounts.selectors import require_platform_perm
 from manassa.core.errors import Forbidden, InvalidInput, NotFound
 from manassa.entities.forms import ApiKeyForm, EntityProfileForm
 from manassa.entities.selectors import access_entity, entities_for, entities_overview, entity_members
-from manassa.entities.services import EDITABLE_FIELDS, api_key_issue, api_key_revoke, entity_update
+from manassa.entities.services import (
+    EDITABLE_FIELDS,
+    api_key_issue,
+    api_key_revoke,
+    api_key_rotate,
+    entity_update,
+    rotation_grace,
+)
 
 
 @login_required
@@ -53,34 +61,63 @@ def entity_edit(request, code):
     return render(request, "entities/entity_edit.html", {"entity": entity, "form": form})
 
 
+def _api_keys_page(request, entity, *, form=None, new_token=None, rotated=None):
+    now = timezone.now()
+    keys = list(entity.api_keys.select_related("rotated_from").order_by("-created_at"))
+    for key in keys:
+        key.is_live_now = key.is_live(now)
+    return render(request, "entities/api_keys.html", {
+        "entity": entity,
+        "keys": keys,
+        "form": form or ApiKeyForm(),
+        "new_token": new_token,
+        "rotated": rotated,
+        "now": now,
+        "grace_hours": int(rotation_grace().total_seconds() // 3600),
+    })
+
+
 @login_required
 def api_keys(request, code):
     entity = access_entity(request.user, code, Perm.APIKEYS_MANAGE)
-    new_token = None
-    form = ApiKeyForm()
     if request.method == "POST":
         form = ApiKeyForm(request.POST)
         if form.is_valid():
-            _key, new_token = api_key_issue(actor=request.user, entity=entity, name=form.cleaned_data["name"])
-            form = ApiKeyForm()
-    return render(request, "entities/api_keys.html", {
-        "entity": entity,
-        "keys": entity.api_keys.order_by("-created_at"),
-        "form": form,
-        "new_token": new_token,
-    })
+            _key, new_token = api_key_issue(actor=request.user, entity=entity, **form.cleaned_data)
+            return _api_keys_page(request, entity, new_token=new_token)
+        return _api_keys_page(request, entity, form=form)
+    return _api_keys_page(request, entity)
+
+
+def _entity_key(entity, prefix):
+    key = entity.api_keys.filter(prefix=prefix).first()
+    if key is None:
+        raise NotFound()
+    return key
 
 
 @login_required
 @require_POST
 def api_key_revoke_view(request, code, prefix):
     entity = access_entity(request.user, code, Perm.APIKEYS_MANAGE)
-    key = entity.api_keys.filter(prefix=prefix).first()
-    if key is None:
-        raise NotFound()
-    api_key_revoke(actor=request.user, key=key)
+    api_key_revoke(actor=request.user, key=_entity_key(entity, prefix))
     messages.success(request, _("The key was revoked."))
     return redirect("backoffice:api_keys", code=entity.code)
+
+
+@login_required
+@require_POST
+def api_key_rotate_view(request, code, prefix):
+    """A successor key, shown once on the answer (so no redirect); the old key works for the grace period."""
+    entity = access_entity(request.user, code, Perm.APIKEYS_MANAGE)
+    key = _entity_key(entity, prefix)
+    try:
+        new_key, new_token = api_key_rotate(actor=request.user, key=key)
+    except InvalidInput as exc:
+        messages.error(request, exc.message)
+        return redirect("backoffice:api_keys", code=entity.code)
+    key.refresh_from_db()
+    return _api_keys_page(request, entity, new_token=new_token, rotated=key)
 
 
 @login_required

@@ -6,3 +6,10 @@ class IntegrationsConfig(AppConfig):
     name = "manassa.integrations"
     label = "integrations"
     verbose_name = _("Integrations")
+
+    def ready(self) -> None:
+        from manassa.core import events
+        from manassa.integrations.services import webhook_event_fanout
+
+        # Every kind: the subscriber keeps the ones endpoints may subscribe to (models.EVENT_KINDS).
+        events.subscribe("", webhook_event_fanout)

@@ -351,7 +351,8 @@ def test_the_scheduler_runs_the_sla_sweep(people, customer, service):
     with time_machine.travel(application.state_due_at.timestamp() + 60, tick=False):
         call_command("scheduler", "--once", stdout=out)
         call_command("scheduler", "--once", stdout=out)  # a second run changes nothing
-    assert out.getvalue().splitlines() == ["sla-sweep: 1", "sla-sweep: 0"]
+    runs = [line for line in out.getvalue().splitlines() if line.startswith("sla-sweep:")]
+    assert runs == ["sla-sweep: 1", "sla-sweep: 0"]
     application.refresh_from_db()
     assert application.sla_breached_at is not None
 

@@ -111,3 +111,28 @@ def test_backoffice_queries_do_not_grow_with_members(client, people, django_asse
     client.force_login(people["officer"])
     with django_assert_max_num_queries(14):
         assert client.get("/en/backoffice/entities/ENT-A/").status_code == 200
+
+
+def test_api_key_rotation_keeps_the_old_key_for_the_grace_period(people, entity_a):
+    from datetime import timedelta
+
+    from manassa.entities.services import api_key_rotate
+
+    key, token = api_key_issue(actor=people["admin"], entity=entity_a, name="licensing", role="supervisor",
+                               scope="write")
+    successor, new_token = api_key_rotate(actor=people["admin"], key=key)
+    key.refresh_from_db()
+    assert successor.rotated_from_id == key.pk and (successor.role, successor.scope) == ("supervisor", "write")
+    assert timedelta(hours=23, minutes=59) < key.expires_at - timezone.now() <= timedelta(hours=24)
+    assert api_key_authenticate(token=token).pk == key.pk  # still valid in the grace period
+    assert api_key_authenticate(token=new_token).pk == successor.pk
+    EntityApiKey.objects.filter(pk=key.pk).update(expires_at=timezone.now())
+    assert api_key_authenticate(token=token) is None  # grace period over
+    with pytest.raises(InvalidInput):
+        api_key_rotate(actor=people["admin"], key=key)  # an expired key has no successor
+    rotated = AuditEvent.objects.get(action="apikey.rotated")
+    assert rotated.changes["replaces"] == key.prefix and rotated.changes["prefix"] == successor.prefix
+    # Revocation is immediate, also during a grace period.
+    third, third_token = api_key_rotate(actor=people["admin"], key=successor)
+    api_key_revoke(actor=people["admin"], key=successor)
+    assert api_key_authenticate(token=new_token) is None and api_key_authenticate(token=third_token).pk == third.pk

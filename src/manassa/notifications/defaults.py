@@ -1,0 +1,107 @@
+"""The platform's default texts: one per event and channel, in both languages.
+
+They are bilingual content, not interface text: ``install_defaults`` writes
+them as version 1 of the platform's templates (``entity`` null), which the
+Digital Office may edit like any other template; an entity overrides them
+with its own. When the database has none (a fresh test database), these are
+used as they are.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+IN_APP, EMAIL, SMS = "in_app", "email", "sms"
+
+# Event kind → (title for the editor, who receives it).
+EVENTS: dict[str, tuple] = {
+    "application.submitted": (_("Request received"), "applicant"),
+    "application.state_changed": (_("Status changed"), "applicant"),
+    "application.document_added": (_("Document received from the applicant"), "applicant"),
+    "application.result_added": (_("Result issued"), "applicant"),
+    "application.sla_breached": (_("Deadline missed (to the escalation role)"), "escalation"),
+    "document.issued": (_("Certificate issued"), "holder"),
+    "document.revoked": (_("Certificate revoked"), "holder"),
+}
+
+_SIGN_AR = "\n\nمنصّة — البوابة الحكومية الموحّدة"
+_SIGN_EN = "\n\nManassa — the unified government portal"
+
+
+def _t(subject_ar, subject_en, body_ar, body_en):
+    return {"subject_ar": subject_ar, "subject_en": subject_en, "body_ar": body_ar, "body_en": body_en}
+
+
+DEFAULTS: dict[tuple[str, str], dict[str, str]] = {
+    # Submitted
+    ("application.submitted", IN_APP): _t("", "", "طلبك {reference}: {state}", "Your request {reference}: {state}"),
+    ("application.submitted", EMAIL): _t(
+        "استلمنا طلبك {reference}", "We received your request {reference}",
+        "عزيزي/عزيزتي {name}،\n\nاستلمت {entity} طلبك لخدمة «{service}» برقم {reference}. الحالة الآن: {state}.\n"
+        "تابع طلبك من هنا: {link}" + _SIGN_AR,
+        "Dear {name},\n\n{entity} received your request for “{service}”, reference {reference}. "
+        "Its status is now: {state}.\nFollow your request here: {link}" + _SIGN_EN),
+    ("application.submitted", SMS): _t(
+        "", "", "استلمنا طلبك {reference} ({service}). تابعه: {link}",
+        "We received your request {reference} ({service}). Follow it: {link}"),
+    # Status changed
+    ("application.state_changed", IN_APP): _t("", "", "طلبك {reference}: {state}", "Your request {reference}: {state}"),
+    ("application.state_changed", EMAIL): _t(
+        "تحديث على طلبك {reference}: {state}", "Update on your request {reference}: {state}",
+        "عزيزي/عزيزتي {name}،\n\nتغيّرت حالة طلبك {reference} لخدمة «{service}» لدى {entity} إلى: {state}.\n"
+        "التفاصيل: {link}" + _SIGN_AR,
+        "Dear {name},\n\nYour request {reference} for “{service}” with {entity} is now: {state}.\n"
+        "Details: {link}" + _SIGN_EN),
+    ("application.state_changed", SMS): _t(
+        "", "", "طلبك {reference}: {state}. التفاصيل: {link}", "Your request {reference}: {state}. Details: {link}"),
+    # A document the applicant added
+    ("application.document_added", IN_APP): _t(
+        "", "", "طلبك {reference}: استلمنا المستند الذي أضفته", "Your request {reference}: we received your document"),
+    ("application.document_added", EMAIL): _t(
+        "استلمنا مستندك لطلبك {reference}", "We received your document for request {reference}",
+        "عزيزي/عزيزتي {name}،\n\nاستلمت {entity} المستند الذي أضفته إلى طلبك {reference}. {link}" + _SIGN_AR,
+        "Dear {name},\n\n{entity} received the document you added to your request {reference}. {link}" + _SIGN_EN),
+    ("application.document_added", SMS): _t(
+        "", "", "استلمنا المستند الذي أضفته إلى طلبك {reference}.",
+        "We received the document you added to your request {reference}."),
+    # A result issued by the entity
+    ("application.result_added", IN_APP): _t(
+        "", "", "طلبك {reference}: صدر مستند", "Your request {reference}: a document was issued"),
+    ("application.result_added", EMAIL): _t(
+        "صدر مستند لطلبك {reference}", "A document was issued for your request {reference}",
+        "عزيزي/عزيزتي {name}،\n\nأصدرت {entity} المستند «{document}» لطلبك {reference}. "
+        "تجده في صفحة الطلب: {link}" + _SIGN_AR,
+        "Dear {name},\n\n{entity} issued “{document}” for your request {reference}. "
+        "You will find it on the request's page: {link}" + _SIGN_EN),
+    ("application.result_added", SMS): _t(
+        "", "", "صدر مستند لطلبك {reference}. {link}", "A document was issued for your request {reference}. {link}"),
+    # Deadline missed: to the entity's escalation role
+    ("application.sla_breached", IN_APP): _t(
+        "", "", "متأخر: تجاوز الطلب {reference} موعد إنجازه.", "Overdue: request {reference} has passed its deadline."),
+    ("application.sla_breached", EMAIL): _t(
+        "متأخر: الطلب {reference}", "Overdue: request {reference}",
+        "تجاوز الطلب {reference} لخدمة «{service}» موعد إنجاز خطوته الحالية ({state}).\n{link}" + _SIGN_AR,
+        "Request {reference} for “{service}” has passed the deadline of its current step ({state}).\n{link}"
+        + _SIGN_EN),
+    ("application.sla_breached", SMS): _t(
+        "", "", "متأخر: تجاوز الطلب {reference} موعد إنجازه.", "Overdue: request {reference} has passed its deadline."),
+    # Certificates
+    ("document.issued", IN_APP): _t(
+        "", "", "صدرت الوثيقة «{document}» لطلبك {reference}", "“{document}” was issued for your request {reference}"),
+    ("document.issued", EMAIL): _t(
+        "صدرت الوثيقة «{document}»", "“{document}” was issued",
+        "عزيزي/عزيزتي {name}،\n\nأصدرت {entity} الوثيقة «{document}» لطلبك {reference}. {link}" + _SIGN_AR,
+        "Dear {name},\n\n{entity} issued “{document}” for your request {reference}. {link}" + _SIGN_EN),
+    ("document.issued", SMS): _t(
+        "", "", "صدرت الوثيقة «{document}» لطلبك {reference}. {link}",
+        "“{document}” was issued for your request {reference}. {link}"),
+    ("document.revoked", IN_APP): _t(
+        "", "", "أُلغيت الوثيقة «{document}» لطلبك {reference}", "“{document}” of your request {reference} was revoked"),
+    ("document.revoked", EMAIL): _t(
+        "أُلغيت الوثيقة «{document}»", "“{document}” was revoked",
+        "عزيزي/عزيزتي {name}،\n\nألغت {entity} الوثيقة «{document}» الصادرة لطلبك {reference}. {link}" + _SIGN_AR,
+        "Dear {name},\n\n{entity} revoked “{document}”, issued for your request {reference}. {link}" + _SIGN_EN),
+    ("document.revoked", SMS): _t(
+        "", "", "أُلغيت الوثيقة «{document}» لطلبك {reference}.",
+        "“{document}” of your request {reference} was revoked."),
+}
