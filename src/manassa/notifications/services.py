@@ -159,7 +159,10 @@ def _values(event: DomainEvent, application, entity, user, language: str, *, sta
     values["name"] = pick({"ar": user.name_ar, "en": user.name_en}, language) or user.email
     if entity is not None:
         values["entity"] = pick({"ar": entity.name_ar, "en": entity.name_en}, language)
-    values["document"] = str(data.get("name") or getattr(event.subject, "name", "") or "")
+    # A document's title in the reader's language (issued documents), else its name or number.
+    title = data.get("title")
+    values["document"] = str((pick(title, language) if isinstance(title, dict) else "")
+                             or data.get("name") or getattr(event.subject, "name", "") or "")
     if application is not None and application.reference:
         from manassa.applications.selectors import workflow_of
 

@@ -126,7 +126,8 @@ API = [
 # Each app keeps the rows of its own routes next to its tests and they are added here.
 _ROW_MODULES = [matrix_editor, matrix_documents, matrix_api, notifications_rows, certificates_rows, integrations_rows,
                 complaints_rows, surveys_rows]
-PAGES += [row for module in _ROW_MODULES for row in module.PAGES] + complaints_rows.CASE_PAGES
+PAGES += ([row for module in _ROW_MODULES for row in module.PAGES] + complaints_rows.CASE_PAGES
+          + certificates_rows.ISSUED_DOCUMENT_PAGES)
 API += [row for module in _ROW_MODULES for row in module.API]
 
 STAFF_NAMESPACES = {"backoffice", "digital_office", "audit", "backoffice_catalog", "digital_office_catalog",
@@ -177,7 +178,8 @@ def keys(people, entity_a, entity_b):
     matrix_surveys(entity_a=entity_a, entity_b=entity_b)
     return {"<A>": key_a.prefix, "<B>": key_b.prefix, "token_a": token_a, "token_b": token_b, "<S>": synonym.pk,
             **{key: revision.pk for key, revision in revisions.items()}, **application_refs,
-            **complaints_rows.fixture_keys(people, entity_a, entity_b)}
+            **complaints_rows.fixture_keys(people, entity_a, entity_b),
+            **certificates_rows.fixture_documents(entity_a=entity_a, entity_b=entity_b, holder=people["customer"])}
 
 
 def _result_document(application):

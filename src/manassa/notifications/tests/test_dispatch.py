@@ -3,6 +3,7 @@
 import pytest
 from django.core import mail
 from django.db import transaction
+from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 
 from manassa.applications.models import Notice
@@ -18,6 +19,13 @@ from manassa.notifications.services import (
     template_revert,
 )
 from manassa.notifications.tests.conftest import submit
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """URLs and messages in English (the default language is Arabic)."""
+    with translation.override("en"):
+        yield
 
 
 def _customer(people, **fields):

@@ -1,6 +1,16 @@
 """The placeholder formatter: known names only, never attribute access, errors for the author."""
 
+import pytest
+from django.utils import translation
+
 from manassa.notifications.placeholders import placeholder_errors, placeholders_render
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """URLs and messages in English (the default language is Arabic)."""
+    with translation.override("en"):
+        yield
 
 
 def test_known_placeholders_are_replaced_and_braces_escaped():

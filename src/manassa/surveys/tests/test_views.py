@@ -2,10 +2,18 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from manassa.surveys.models import Response, Survey
 from manassa.surveys.tests.factories import make_survey, survey_state
 from manassa.surveys.tests.test_permissions import _post_data
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """URLs and messages in English (the default language is Arabic)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
