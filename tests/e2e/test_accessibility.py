@@ -49,6 +49,27 @@ PAGES = [
     ("do_admin", "/digital-office/catalog/changes/<R>/", 200),
     ("do_admin", "/digital-office/catalog/synonyms/", 200),
     ("auditor", "/audit/", 200),
+    # Shared services: complaints, notifications, documents, surveys.
+    (None, "/feedback/", 200),
+    (None, "/feedback/new/?kind=suggestion", 200),
+    (None, "/feedback/track/", 200),
+    (None, "/feedback/statistics/", 200),
+    (None, "/verify/", 200),
+    ("customer", "/requests/", 200),
+    ("customer", "/notifications/", 200),
+    ("customer", "/my-documents/", 200),
+    ("customer", "/feedback/mine/", 200),
+    ("customer", "/surveys/mine/", 200),
+    ("admin", "/backoffice/queue/", 200),
+    ("admin", "/backoffice/cases/", 200),
+    ("admin", "/backoffice/documents/", 200),
+    ("admin", "/backoffice/documents/settings/", 200),
+    ("admin", "/backoffice/surveys/", 200),
+    ("admin", "/backoffice/surveys/new/", 200),
+    ("admin", "/backoffice/entities/SEWA/notifications/", 200),
+    ("admin", "/backoffice/entities/SEWA/notifications/deliveries/", 200),
+    ("admin", "/backoffice/entities/SEWA/integrations/", 200),
+    ("do_admin", "/backoffice/cases/triage/", 200),
 ]
 DATA_WORDS: set[str] = set()  # identifiers are marked .literal in the templates
 

@@ -6,8 +6,8 @@ from manassa.integrations.models import EVENT_KINDS, DeliveryStatus
 
 class EndpointForm(forms.Form):
     url = forms.URLField(label=_("Address (URL)"), max_length=500, assume_scheme="https",
-                         help_text=_("Where the platform sends the events, for example: "
-                                     "https://licensing.example.ae/manassa/events"))
+                         help_text=_("Where the platform sends the events: an address of your system that "
+                                     "starts with https://"))
     description = forms.CharField(label=_("Description"), max_length=100, required=False)
     events = forms.MultipleChoiceField(label=_("Events"), choices=list(EVENT_KINDS.items()),
                                        widget=forms.CheckboxSelectMultiple)
