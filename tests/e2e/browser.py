@@ -30,7 +30,8 @@ def assert_accessible(page):
 
 
 # Words allowed in Latin script on an Arabic page: names of products and standards.
-LATIN_ALLOWED = {"Manassa", "UAE", "PASS", "API", "TOTP", "OpenAPI", "Apache", "SMS", "IP", "SOP", "JSON", "URL", "https", "HTTPS",
+LATIN_ALLOWED = {"Manassa", "UAE", "PASS", "API", "TOTP", "OpenAPI", "Apache", "SMS", "IP", "SOP", "JSON",
+                 "URL", "https", "HTTPS",
                  # file formats, named the same in every language
                  "PDF", "PNG", "JPG", "JPEG", "GIF", "WEBP", "TIFF", "HEIC", "DOCX", "XLSX"}
 _LATIN_WORD = re.compile(r"[A-Za-z]{3,}")

@@ -13,3 +13,4 @@ class NotificationsConfig(AppConfig):
 
         events.subscribe("application.", on_event)
         events.subscribe("document.", on_event)
+        events.subscribe("case.", on_event)

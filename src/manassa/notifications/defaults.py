@@ -22,6 +22,10 @@ EVENTS: dict[str, tuple] = {
     "application.sla_breached": (_("Deadline missed (to the escalation role)"), "escalation"),
     "document.issued": (_("Certificate issued"), "holder"),
     "document.revoked": (_("Certificate revoked"), "holder"),
+    "case.created": (_("Case received (complaints and suggestions)"), "reporter"),
+    "case.state_changed": (_("Case status changed"), "reporter"),
+    "case.reminder": (_("Case deadline approaching (to the assignee)"), "case_assignee"),
+    "case.escalated": (_("Case escalated (to the supervisors, then the Digital Office)"), "case_escalation"),
 }
 
 _SIGN_AR = "\n\nمنصّة — البوابة الحكومية الموحّدة"
@@ -104,4 +108,37 @@ DEFAULTS: dict[tuple[str, str], dict[str, str]] = {
     ("document.revoked", SMS): _t(
         "", "", "أُلغيت الوثيقة «{document}» لطلبك {reference}.",
         "“{document}” of your request {reference} was revoked."),
+    # Cases (complaints, suggestions, compliments, enquiries)
+    ("case.created", IN_APP): _t("", "", "حالتك {reference}: {state}", "Your case {reference}: {state}"),
+    ("case.created", EMAIL): _t(
+        "استلمنا حالتك {reference}", "We received your case {reference}",
+        "عزيزي/عزيزتي {name}،\n\nاستلمنا ما أرسلته برقم {reference}. الحالة الآن: {state}.\n"
+        "تابعه من هنا: {link}" + _SIGN_AR,
+        "Dear {name},\n\nWe received what you sent us, reference {reference}. Its status is now: {state}.\n"
+        "Follow it here: {link}" + _SIGN_EN),
+    ("case.created", SMS): _t("", "", "استلمنا حالتك {reference}. تابعها: {link}",
+                              "We received your case {reference}. Follow it: {link}"),
+    ("case.state_changed", IN_APP): _t("", "", "حالتك {reference}: {state}", "Your case {reference}: {state}"),
+    ("case.state_changed", EMAIL): _t(
+        "تحديث على حالتك {reference}: {state}", "Update on your case {reference}: {state}",
+        "عزيزي/عزيزتي {name}،\n\nأصبحت حالتك {reference} لدى {entity}: {state}.\nالتفاصيل: {link}" + _SIGN_AR,
+        "Dear {name},\n\nYour case {reference} with {entity} is now: {state}.\nDetails: {link}" + _SIGN_EN),
+    ("case.state_changed", SMS): _t("", "", "حالتك {reference}: {state}. التفاصيل: {link}",
+                                    "Your case {reference}: {state}. Details: {link}"),
+    ("case.reminder", IN_APP): _t("", "", "اقترب موعد الحالة {reference}", "Case {reference} is nearly due"),
+    ("case.reminder", EMAIL): _t(
+        "اقترب موعد الحالة {reference}", "Case {reference} is nearly due",
+        "يقترب الموعد المحدد للحالة {reference} لدى {entity}. الحالة الآن: {state}.\nافتحها: {link}" + _SIGN_AR,
+        "The deadline of case {reference} with {entity} is near. Its status: {state}.\nOpen it: {link}" + _SIGN_EN),
+    ("case.reminder", SMS): _t("", "", "اقترب موعد الحالة {reference}: {link}",
+                               "Case {reference} is nearly due: {link}"),
+    ("case.escalated", IN_APP): _t("", "", "تصعيد: تجاوزت الحالة {reference} موعدها",
+                                   "Escalated: case {reference} has passed its deadline"),
+    ("case.escalated", EMAIL): _t(
+        "تصعيد: الحالة {reference}", "Escalated: case {reference}",
+        "تجاوزت الحالة {reference} لدى {entity} موعدها المحدد وصُعّدت إليكم. الحالة الآن: {state}.\n"
+        "افتحها: {link}" + _SIGN_AR,
+        "Case {reference} with {entity} has passed its deadline and was escalated to you. Its status: {state}.\n"
+        "Open it: {link}" + _SIGN_EN),
+    ("case.escalated", SMS): _t("", "", "تصعيد: الحالة {reference}: {link}", "Escalated: case {reference}: {link}"),
 }

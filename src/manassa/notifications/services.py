@@ -62,8 +62,10 @@ def on_event(event: DomainEvent) -> None:
     """Create and enqueue the deliveries of ``event``, in the caller's transaction."""
     if event.kind not in EVENTS:
         return
-    application = _application_of(event.subject)
-    recipients = _recipients(event, application)
+    case = event.subject if event.kind.startswith("case.") else None
+    # A case may be about a request; it is still the case that is told about, not the request.
+    application = None if case is not None else _application_of(event.subject)
+    recipients = _case_recipients(event, case) if case is not None else _recipients(event, application)
     if not recipients:
         return
     entity = application.entity if application is not None else _entity(event.entity_code)
@@ -72,7 +74,8 @@ def on_event(event: DomainEvent) -> None:
     now = timezone.now()
     for user, staff in recipients:
         language = user.preferred_language if user.preferred_language in LANGUAGES else "ar"
-        values = {code: _values(event, application, entity, user, code, staff=staff) for code in LANGUAGES}
+        values = {code: (_case_values(event, case, entity, user, code, staff=staff) if case is not None
+                         else _values(event, application, entity, user, code, staff=staff)) for code in LANGUAGES}
         for channel, address in _channels_for(user):
             template = templates.get(channel)
             texts = _texts(template, event.kind, channel)
@@ -124,6 +127,47 @@ def _recipients(event: DomainEvent, application) -> list[tuple]:
     person = application.applicant if application is not None else (
         getattr(event.subject, "holder", None) or getattr(event.subject, "user", None))
     return [(person, False)] if person is not None and person.is_active else []
+
+
+def _case_recipients(event: DomainEvent, case) -> list[tuple]:
+    """Who hears of a case event: its signed-in reporter; the assignee (or the supervisors) of a reminder;
+    the entity's supervisors (level 1) or the Digital Office's administrators (level 2) of an escalation.
+
+    Anonymous reporters follow their case with its tracking link (and get that link by e-mail when they
+    gave an address); no other message goes to an address that no account owns.
+    """
+    from manassa.accounts.models import PlatformRole
+    from manassa.entities.models import Membership
+
+    audience = EVENTS[event.kind][1]
+    if audience == "reporter":
+        person = case.reporter
+        return [(person, False)] if person is not None and person.is_active else []
+    if audience == "case_assignee" and case.assignee is not None and case.assignee.is_active:
+        return [(case.assignee, True)]
+    level = (event.data or {}).get("level", 1)
+    if audience == "case_escalation" and level >= 2:
+        roles = PlatformRole.objects.filter(role="do_admin", user__is_active=True).select_related("user")
+        return [(row.user, True) for row in roles.order_by("user_id")]
+    if case.entity_id is None:
+        return []
+    people = Membership.objects.filter(entity_id=case.entity_id, role="supervisor", user__is_active=True)
+    return [(membership.user, True) for membership in people.select_related("user").order_by("user_id")]
+
+
+def _case_values(event: DomainEvent, case, entity, user, language: str, *, staff: bool) -> dict[str, str]:
+    values = {name: "" for name in ("reference", "service", "state", "entity", "name", "link", "document")}
+    values["name"] = pick({"ar": user.name_ar, "en": user.name_en}, language) or user.email
+    values["reference"] = case.reference
+    with override(language):
+        values["state"] = str(case.get_state_display())
+        values["entity"] = (pick({"ar": entity.name_ar, "en": entity.name_en}, language) if entity is not None
+                            else str(_("the Digital Office")))
+        if case.category_id:
+            values["service"] = pick({"ar": case.category.name_ar, "en": case.category.name_en}, language)
+        path = reverse("cases_admin:case" if staff else "complaints:case", args=[case.reference])
+    values["link"] = conf.site_url() + path
+    return values
 
 
 def _channels_for(user) -> list[tuple[str, str]]:

@@ -155,3 +155,36 @@ def test_an_unknown_placeholder_is_refused_with_an_author_error(people, entity_a
     assert refused.value.fields == {"body_en": ["Unknown placeholder {ref}.", "Unknown placeholder {user.password}."]}
     assert not NotificationTemplate.objects.filter(status=TemplateStatus.PUBLISHED, entity=entity_a).exists()
     assert Entity.objects.get(pk=entity_a.pk)  # nothing else changed
+
+
+def test_cases_notify_their_reporter_and_escalate_to_supervisors_then_the_digital_office(people, entity_a):
+    from manassa.complaints import services as cases
+    from manassa.complaints.tests.factories import make_category
+    from manassa.core import events
+
+    customer = _customer(people, preferred_language="en")
+    submitted = cases.case_submit(actor=customer, kind="complaint", description="Broken street light",
+                                  category=make_category(entity=entity_a, code="A-LIGHTS"))
+    case = submitted.case
+    mine = Delivery.objects.filter(recipient=customer, reference=case.reference)
+    assert {d.channel for d in mine.filter(event="case.created")} == {"in_app", "email", "sms"}
+    email = mine.get(event="case.created", channel="email")
+    assert email.subject == f"We received your case {case.reference}" and f"/en/feedback/cases/{case.reference}/" \
+        in email.body
+    cases.case_transition(actor=people["officer"], case=case, action="acknowledge")
+    update = mine.get(event="case.state_changed", channel="email")
+    assert update.subject == f"Update on your case {case.reference}: Acknowledged"
+    assert Notice.objects.filter(user=customer, message_en=f"Your case {case.reference}: Acknowledged").exists()
+    # Escalation: level 1 to the entity's supervisors, level 2 to the Digital Office's administrators.
+    with transaction.atomic():
+        events.emit(events.DomainEvent(kind="case.escalated", entity_code="ENT-A", subject=case, data={"level": 1}))
+        events.emit(events.DomainEvent(kind="case.escalated", entity_code="ENT-A", subject=case, data={"level": 2}))
+    first = Delivery.objects.filter(event="case.escalated", channel="in_app")
+    assert set(first.values_list("recipient__email", flat=True)) == {"supervisor@example.test",
+                                                                     "do_admin@example.test"}
+    staff_email = Delivery.objects.get(event="case.escalated", channel="email", recipient=people["supervisor"])
+    assert f"/backoffice/cases/{case.reference}/" in staff_email.body
+    # An anonymous report: no account, so no message beyond the tracking link.
+    anonymous = cases.case_submit(actor=None, kind="suggestion", description="More shade in the park",
+                                  category=make_category(entity=entity_a, code="A-PARKS")).case
+    assert not Delivery.objects.filter(reference=anonymous.reference).exists()
