@@ -71,9 +71,9 @@ def test_admin_adds_a_field_sees_the_preview_saves_and_publishes(page, live_serv
 
     # Without JavaScript's help this is a round trip: the new field is drawn and its key box focused.
     page.locator("button[name=_op][value='add_field:p0']").click()
-    page.wait_for_load_state()
     key = page.locator("#ed-p0-f1-key")
-    assert key.evaluate("el => el === document.activeElement")
+    key.wait_for()
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'ed-p0-f1-key'")
     check_page(page, DATA_WORDS)
 
     key.fill("plot")

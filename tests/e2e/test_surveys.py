@@ -63,8 +63,9 @@ def test_build_publish_answer_and_read_results(page, live_server, sewa, lang):
     page.locator("#sb-q0-o1-label_en").fill("No")
     page.locator("#sb-q0-required").check()
     page.get_by_role("button", name=t["Add"], exact=True).click()
-    expect_focus = page.evaluate("() => document.activeElement.id")
-    assert expect_focus == "sb-q1-text_ar"  # the new question's first box
+    # A round trip: wait for the new page, whose new question's first box has the focus.
+    page.locator("#sb-q1-text_ar").wait_for()
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'sb-q1-text_ar'")
     page.locator("#sb-q1-kind").select_option("scale")
     page.locator("button[name=_op][value=refresh]").first.click()
     page.locator("#sb-q1-text_ar").fill("ما مدى رضاك؟")
@@ -92,7 +93,7 @@ def test_build_publish_answer_and_read_results(page, live_server, sewa, lang):
     assert page.get_by_role("alert").get_by_text(t["Problem"]).is_visible()
     check_page(page)
     page.get_by_role("alert").get_by_role("link").first.click()
-    assert page.evaluate("() => document.activeElement.id") == "id_q0_0"
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'id_q0_0'")
     page.locator("#id_q0_0").check()
     page.locator("#id_q1_4").check()
     page.get_by_role("button", name=t["Send"]).click()
