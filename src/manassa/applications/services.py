@@ -129,8 +129,8 @@ def application_start(*, actor, service) -> Application:
 def _locked(application: Application) -> Application:
     # Lock the application only: FOR UPDATE would otherwise also lock the joined service,
     # entity and definitions, and every request for the same service would queue behind one.
-    return (Application.objects.select_for_update(of=("self",)).select_related("service", "entity", "workflow", "form")
-            .get(pk=application.pk))
+    return (Application.objects.select_for_update(of=("self",))
+            .select_related("service", "entity", "workflow", "form", "applicant").get(pk=application.pk))
 
 
 def _workflow(application: Application) -> Workflow:

@@ -81,7 +81,7 @@ def on_event(event: DomainEvent) -> None:
             texts = _texts(template, event.kind, channel)
             subject = placeholders_render(texts[f"subject_{language}"], values[language])[:300]
             body = placeholders_render(texts[f"body_{language}"], values[language])
-            delivery = Delivery.objects.create(
+            delivery = Delivery(
                 event_id=event_id, event=event.kind, entity=entity, application=application,
                 reference=values[language]["reference"][:32], recipient=user, channel=channel, language=language,
                 address=address, template=template, subject=subject, body=body, next_attempt_at=now)
@@ -89,12 +89,12 @@ def on_event(event: DomainEvent) -> None:
                 # The portal shows a notice in the language of the page, so it keeps both texts.
                 delivery.bodies = {code: placeholders_render(texts[f"body_{code}"], values[code])
                                    for code in LANGUAGES}
-                # A row of this very transaction: delivered exactly once with the change.
-                provider_id = channel_backend(channel).send(delivery)
+                # A row of this very transaction: delivered exactly once with the change (one insert each).
+                delivery.provider_message_id = channel_backend(channel).send(delivery)
                 delivery.status, delivery.attempts, delivery.sent_at = DeliveryStatus.SENT, 1, now
-                delivery.provider_message_id = provider_id
-                delivery.save(update_fields=["status", "attempts", "sent_at", "provider_message_id"])
+                delivery.save(force_insert=True)
             else:
+                delivery.save(force_insert=True)
                 _enqueue(delivery)
                 delivery.save(update_fields=["task_id"])
 
