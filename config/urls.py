@@ -14,6 +14,8 @@ urlpatterns = [
     path("metrics", core_views.metrics, name="metrics"),
     path("api/v1/", api.urls),
     path("open311/v2/", include("manassa.complaints.urls_open311")),
+    path("payments/", include("manassa.payments.urls_callback")),
+    path("sandbox-gateway/", include("manassa.payments.sandbox.urls")),
     path("admin/", admin.site.urls),
 ]
 
@@ -25,6 +27,7 @@ urlpatterns += i18n_patterns(
     path("requests/", include("manassa.applications.urls_customer")),
     path("notifications/", include("manassa.notifications.urls")),
     path("feedback/", include("manassa.complaints.urls")),
+    path("payments/", include("manassa.payments.urls")),
     path("backoffice/cases/", include("manassa.complaints.urls_admin")),
     path("surveys/", include("manassa.surveys.urls")),
     path("backoffice/surveys/", include("manassa.surveys.urls_admin")),

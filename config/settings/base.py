@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "manassa.integrations",
     "manassa.complaints",
     "manassa.surveys",
+    "manassa.payments",
 ]
 
 MIDDLEWARE = [
@@ -296,4 +297,11 @@ MANASSA_PERIODIC_JOBS = [
      "manassa.complaints.services.case_sla_sweep"),
     # Deliveries whose worker died mid-send get a fresh task (see docs/notifications.md).
     ("notifications-recover", 60, "manassa.notifications.services.deliveries_recover"),
+    # Payments whose gateway never called back are settled by asking it; unpaid invoices expire.
+    ("payments-settle", int(os.environ.get("MANASSA_PAYMENTS_SETTLE_SECONDS", "60")),
+     "manassa.payments.services.payments_settle_pending"),
+    ("invoices-expire", int(os.environ.get("MANASSA_INVOICES_EXPIRE_SECONDS", "900")),
+     "manassa.payments.services.invoices_expire"),
 ]
+# The address gateways send people back to and call back (the platform's public address).
+MANASSA_PAYMENTS_BASE_URL = os.environ.get("MANASSA_PAYMENTS_BASE_URL", MANASSA_SITE_URL)

@@ -30,3 +30,6 @@ MANASSA_AUDIT_DB_GUARD = False
 
 # Webhook endpoints may use plain http to these hosts (local receivers); https everywhere else.
 MANASSA_WEBHOOK_HTTP_HOSTS = ["localhost", "127.0.0.1"]
+
+# Payment gateways call back the test client.
+MANASSA_PAYMENTS_BASE_URL = "http://testserver"

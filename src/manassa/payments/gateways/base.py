@@ -1,0 +1,85 @@
+"""The one interface every payment gateway adapter implements.
+
+A payment goes: ``session_create`` (the platform asks for a hosted payment
+page) → the resident is redirected there and pays → the gateway sends the
+resident back to ``return_url`` and, separately, POSTs a signed notification
+to ``callback_url`` (``callback_parse`` checks the signature and reads it) →
+``status_query`` tells the truth at any time (the return and the scheduled
+settlement rely on it, never on the browser) → ``refund``.
+
+Adapters raise ``GatewayError`` for anything that went wrong talking to the
+gateway (the caller retries later) and ``CallbackInvalid`` for a notification
+that must not be believed. A production adapter is one more subclass listed
+in ``MANASSA_PAYMENT_GATEWAYS``; nothing else changes.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+
+
+class GatewayError(Exception):
+    """The gateway could not be reached or refused the request; try again later."""
+
+
+class CallbackInvalid(Exception):
+    """A callback whose signature or content cannot be trusted."""
+
+
+@dataclass(frozen=True)
+class SessionRequest:
+    merchant_reference: str  # the platform's payment reference
+    idempotency_key: str  # the same key twice gives the same session
+    amount: int  # fils
+    currency: str
+    description: str
+    return_url: str
+    callback_url: str
+
+
+@dataclass(frozen=True)
+class Session:
+    gateway_reference: str
+    redirect_url: str
+
+
+# What a gateway says about a payment: "pending", "succeeded" or "failed".
+PENDING, SUCCEEDED, FAILED = "pending", "succeeded", "failed"
+
+
+@dataclass(frozen=True)
+class ChargeStatus:
+    gateway_reference: str
+    merchant_reference: str
+    status: str
+    amount: int
+    currency: str
+    # The gateway's id of this outcome: the same outcome seen twice (callback, status query) has the same id.
+    event_id: str
+    failure_code: str = ""
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    gateway_refund_id: str
+    amount: int
+
+
+class Gateway(abc.ABC):
+    code: str = ""
+
+    def __init__(self, **options) -> None:
+        self.options = options
+
+    @abc.abstractmethod
+    def session_create(self, request: SessionRequest) -> Session: ...
+
+    @abc.abstractmethod
+    def callback_parse(self, *, body: bytes, headers: dict[str, str]) -> ChargeStatus: ...
+
+    @abc.abstractmethod
+    def status_query(self, *, gateway_reference: str) -> ChargeStatus: ...
+
+    @abc.abstractmethod
+    def refund(self, *, gateway_reference: str, amount: int, idempotency_key: str) -> RefundResult: ...

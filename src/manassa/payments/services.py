@@ -1,0 +1,474 @@
+"""Writes of the payments app: invoices, payments and their settlement, refunds, the ledger.
+
+Exactly once, by construction:
+
+- a payment is created once per idempotency key (unique in the database);
+- its status only moves forward, under a row lock: a success wins over a
+  failure (a late success is honoured), a second success of the same payment
+  changes nothing;
+- a ledger row is written once per gateway event id (unique in the database);
+- an invoice is paid once; a second payment that succeeds for a paid invoice
+  is a double payment: recorded, and a refund is requested automatically and
+  flagged for a supervisor.
+
+Locks are always taken invoice first, then payment, then (through
+``application_transition``) the application, so concurrent callbacks of one
+invoice queue up instead of deadlocking. Gateway calls never run inside a
+transaction: a slow gateway must not hold a lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urljoin
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from manassa.audit.services import audit_record
+from manassa.core import events
+from manassa.core.errors import ApplicationError, Conflict, Forbidden, InvalidInput, NotFound
+from manassa.entities.models import EntityRole, Membership
+from manassa.payments.fees import fee_expression_evaluate
+from manassa.payments.gateways import gateway_get
+from manassa.payments.gateways.base import (
+    FAILED,
+    SUCCEEDED,
+    CallbackInvalid,
+    ChargeStatus,
+    GatewayError,
+    SessionRequest,
+)
+from manassa.payments.models import (
+    FeeSchedule,
+    Invoice,
+    InvoiceStatus,
+    LedgerEntry,
+    LedgerKind,
+    Payment,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+SYSTEM_ROLES = frozenset({"system"})
+
+
+class GatewayUnavailable(ApplicationError):
+    code = "gateway_unavailable"
+    status = 503
+    default_message = gettext_lazy("The payment service cannot be reached. Try again in a few minutes.")
+
+
+def _gateway_unavailable() -> GatewayUnavailable:
+    return GatewayUnavailable()
+
+
+def _base_url() -> str:
+    return getattr(settings, "MANASSA_PAYMENTS_BASE_URL", "http://localhost:8000")
+
+
+def _invoice_days() -> int:
+    return int(getattr(settings, "MANASSA_INVOICE_DAYS", 7))
+
+
+# -- fees and invoices -----------------------------------------------------------------------------------------------
+
+def fee_schedule_current(*, service) -> FeeSchedule | None:
+    return (FeeSchedule.objects.filter(service=service, active=True).order_by("-version")
+            .prefetch_related("lines").first())
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).strip().lower() in {"true", "yes", "1", "on"}
+
+
+def fee_lines_compute(*, schedule: FeeSchedule, answers: dict) -> list[dict[str, Any]]:
+    """The lines charged for these answers: ``[{"kind", "label": {"ar", "en"}, "amount"}]`` (no zero lines)."""
+    lines = []
+    for index, line in enumerate(schedule.lines.all()):
+        if line.condition and not _truthy(answers.get(line.condition)):
+            continue
+        amount = line.amount if line.amount is not None else fee_expression_evaluate(
+            line.expression, answers, path=f"lines[{index}].expression")
+        if amount:
+            lines.append({"kind": line.kind, "label": {"ar": line.label_ar, "en": line.label_en}, "amount": amount})
+    return lines
+
+
+def _reference(prefix: str) -> str:
+    return f"{prefix}-{timezone.now().year}-{secrets.token_hex(5).upper()}"
+
+
+def invoice_create(*, actor, application, step: str = "submission", on_paid_action: str = "",
+                   lines: list[dict[str, Any]] | None = None, now=None) -> Invoice:
+    """The invoice of a request for one step (idempotent: the same request and step give the same invoice).
+
+    ``lines`` default to the service's current fee schedule over the request's answers.
+    """
+    existing = Invoice.objects.filter(application=application, step=step).first()
+    if existing is not None:
+        return existing
+    currency = "AED"
+    if lines is None:
+        schedule = fee_schedule_current(service=application.service)
+        if schedule is None:
+            raise InvalidInput(_("This service has no fees to pay."), code="no_fees")
+        lines, currency = fee_lines_compute(schedule=schedule, answers=application.answers or {}), schedule.currency
+    total = sum(int(line["amount"]) for line in lines)
+    if total <= 0:
+        raise InvalidInput(_("This service has no fees to pay."), code="no_fees")
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            invoice = Invoice.objects.create(
+                number=_reference("INV"), application=application, entity=application.entity,
+                payer=application.applicant, step=step, on_paid_action=on_paid_action, lines=lines, total=total,
+                currency=currency, expires_at=now + timedelta(days=_invoice_days()))
+            audit_record(actor=actor, action="payments.invoice_created", obj=invoice,
+                         entity_code=application.entity.code,
+                         changes={"number": invoice.number, "request": application.reference, "total": total})
+    except IntegrityError:
+        # Two callers at once (an event told twice): the other one made it.
+        return Invoice.objects.get(application=application, step=step)
+    return invoice
+
+
+# -- starting a payment ----------------------------------------------------------------------------------------------
+
+def _check_open(invoice: Invoice, now) -> None:
+    if invoice.status == InvoiceStatus.PAID:
+        raise Conflict(_("This invoice is already paid."), code="invoice_paid")
+    if invoice.status != InvoiceStatus.OPEN or invoice.expires_at <= now:
+        raise Conflict(_("This invoice can no longer be paid."), code="invoice_closed")
+
+
+def payment_start(*, actor, invoice: Invoice, idempotency_key: str, gateway_code: str = "sandbox") -> Payment:
+    """A payment session for the invoice's payer; the same ``idempotency_key`` always gives the same payment.
+
+    A payment still waiting on the same invoice (another tab) is given back
+    instead of a second one, so two tabs lead to one hosted page.
+    """
+    idempotency_key = (idempotency_key or "").strip()[:80]
+    if not idempotency_key:
+        raise InvalidInput(_("Missing payment key."), code="idempotency_key_missing")
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if actor is None or invoice.payer_id != actor.pk:
+            raise NotFound()
+        payment = Payment.objects.filter(idempotency_key=idempotency_key).first()
+        if payment is not None and payment.invoice_id != invoice.pk:
+            raise Conflict(_("This payment key was used for another invoice."), code="idempotency_key_reused")
+        if payment is None:
+            _check_open(invoice, timezone.now())
+            payment = (invoice.payments.filter(status=PaymentStatus.PENDING, gateway=gateway_code)
+                       .exclude(redirect_url="").order_by("-id").first())
+        if payment is None:
+            payment = Payment.objects.create(
+                reference=_reference("PAY"), invoice=invoice, entity_id=invoice.entity_id, payer=actor,
+                gateway=gateway_code, idempotency_key=idempotency_key, amount=invoice.total,
+                currency=invoice.currency)
+            audit_record(actor=actor, action="payments.payment_started", obj=payment,
+                         entity_code=invoice.entity.code,
+                         changes={"invoice": invoice.number, "amount": payment.amount, "gateway": gateway_code})
+    if payment.status != PaymentStatus.CREATED:
+        return payment
+    gateway = gateway_get(payment.gateway)
+    request = SessionRequest(
+        merchant_reference=payment.reference, idempotency_key=f"session:{payment.idempotency_key}",
+        amount=payment.amount, currency=payment.currency, description=invoice.number,
+        return_url=urljoin(_base_url(), reverse("payments:return", args=[payment.reference])),
+        callback_url=urljoin(_base_url(), reverse("payments_gateway:callback", args=[payment.gateway])))
+    try:
+        session = gateway.session_create(request)
+    except GatewayError:
+        logger.warning("payment session not created", extra={"payment": payment.reference})
+        raise _gateway_unavailable() from None
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.status == PaymentStatus.CREATED:
+            payment.gateway_reference, payment.redirect_url = session.gateway_reference, session.redirect_url
+            payment.status = PaymentStatus.PENDING
+            payment.save(update_fields=["gateway_reference", "redirect_url", "status", "updated_at"])
+    return payment
+
+
+# -- settling: callbacks, returns, status queries ----------------------------------------------------------------------
+
+def _ledger_write(*, kind: str, amount: int, payment: Payment, event_id: str, now) -> LedgerEntry | None:
+    key = f"{payment.gateway}:{event_id}"
+    if LedgerEntry.objects.filter(gateway_event_id=key).exists():
+        return None
+    return LedgerEntry.objects.create(kind=kind, amount=amount, currency=payment.currency, gateway=payment.gateway,
+                                      gateway_event_id=key, payment=payment, invoice_id=payment.invoice_id,
+                                      entity_id=payment.entity_id, at=now)
+
+
+def _move_application_on(invoice: Invoice) -> None:
+    application = invoice.application
+    if not invoice.on_paid_action or application.state != invoice.step:
+        return
+    from manassa.applications.services import application_transition
+
+    try:
+        with transaction.atomic():
+            application_transition(actor=None, application=application, action=invoice.on_paid_action,
+                                   expected_state=invoice.step, system_roles=set(SYSTEM_ROLES), via="payments")
+    except ApplicationError as exc:
+        # The money is kept and recorded whatever happened to the request meanwhile (withdrawn, moved by staff).
+        logger.warning("paid request not moved on", extra={"invoice": invoice.number, "error": exc.code})
+
+
+def payment_apply(*, payment: Payment, status: ChargeStatus, source: str) -> Payment:
+    """Apply what the gateway says about a payment; any number of times, in any order, with one outcome."""
+    if status.merchant_reference != payment.reference or (
+            payment.gateway_reference and status.gateway_reference != payment.gateway_reference):
+        raise CallbackInvalid("the gateway's answer is about another payment")
+    now = timezone.now()
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().select_related("application", "entity").get(
+            pk=payment.invoice_id)
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        fields = ["last_checked_at", "updated_at"]
+        payment.last_checked_at = now
+        if not payment.gateway_reference:
+            # The callback came before the session was saved: the gateway told us its reference.
+            payment.gateway_reference = status.gateway_reference
+            fields.append("gateway_reference")
+        if status.status == SUCCEEDED and payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED):
+            if status.amount != payment.amount or status.currency != payment.currency:
+                payment.save(update_fields=fields)
+                audit_record(actor=None, action="payments.amount_mismatch", obj=payment,
+                             entity_code=invoice.entity.code,
+                             changes={"expected": payment.amount, "reported": status.amount, "source": source})
+                return payment
+            _payment_succeeded(invoice=invoice, payment=payment, status=status, source=source, now=now,
+                               fields=fields)
+        elif status.status == FAILED and payment.status in (PaymentStatus.CREATED, PaymentStatus.PENDING):
+            payment.status, payment.failure_code, payment.failed_at = PaymentStatus.FAILED, status.failure_code, now
+            payment.save(update_fields=[*fields, "status", "failure_code", "failed_at"])
+            audit_record(actor=None, action="payments.payment_failed", obj=payment, entity_code=invoice.entity.code,
+                         changes={"failure": status.failure_code, "source": source})
+        else:
+            payment.save(update_fields=fields)
+    return payment
+
+
+def _payment_succeeded(*, invoice: Invoice, payment: Payment, status: ChargeStatus, source: str, now,
+                       fields: list[str]) -> None:
+    before = payment.status
+    payment.status, payment.succeeded_at = PaymentStatus.SUCCEEDED, now
+    payment.save(update_fields=[*fields, "status", "succeeded_at"])
+    _ledger_write(kind=LedgerKind.CHARGE, amount=payment.amount, payment=payment, event_id=status.event_id, now=now)
+    double = invoice.status == InvoiceStatus.PAID and invoice.paid_by_id != payment.pk
+    changes = {"invoice": invoice.number, "amount": payment.amount, "from": before, "source": source}
+    if double:
+        refund = Refund.objects.create(payment=payment, amount=payment.amount, automatic=True,
+                                       reason="Double payment: the invoice was already paid by "
+                                              f"{invoice.paid_by.reference}.")
+        audit_record(actor=None, action="payments.double_payment", obj=payment, entity_code=invoice.entity.code,
+                     changes={**changes, "refund": refund.pk})
+    else:
+        invoice.status, invoice.paid_at, invoice.paid_by = InvoiceStatus.PAID, now, payment
+        invoice.save(update_fields=["status", "paid_at", "paid_by"])
+    audit_record(actor=None, action="payments.payment_succeeded", obj=payment, entity_code=invoice.entity.code,
+                 changes=changes)
+    events.emit(events.DomainEvent(
+        kind="payment.succeeded", entity_code=invoice.entity.code, subject=payment,
+        data={"payment": payment.reference, "invoice": invoice.number, "amount": payment.amount,
+              "currency": payment.currency, "request": invoice.application.reference, "double_payment": double}))
+    if not double:
+        _move_application_on(invoice)
+
+
+def payment_callback_handle(*, gateway_code: str, body: bytes, headers: dict[str, str]) -> Payment:
+    """A gateway's server-to-server notification; raises ``CallbackInvalid`` when it cannot be believed."""
+    try:
+        gateway = gateway_get(gateway_code)
+    except KeyError:
+        raise CallbackInvalid("unknown gateway") from None
+    status = gateway.callback_parse(body=body, headers=headers)
+    payment = Payment.objects.filter(gateway=gateway_code, reference=status.merchant_reference).first()
+    if payment is None:
+        raise CallbackInvalid("unknown payment")
+    return payment_apply(payment=payment, status=status, source="callback")
+
+
+def payment_refresh(*, payment: Payment, source: str) -> Payment:
+    """Ask the gateway (never the browser) where a payment stands, and apply it."""
+    if not payment.gateway_reference:
+        return payment
+    try:
+        status = gateway_get(payment.gateway).status_query(gateway_reference=payment.gateway_reference)
+    except GatewayError:
+        logger.warning("payment status query failed", extra={"payment": payment.reference})
+        return payment
+    return payment_apply(payment=payment, status=status, source=source)
+
+
+def payment_return_handle(*, actor, reference: str) -> Payment:
+    """The resident is back from the gateway: what the browser says is ignored, the gateway is asked."""
+    payment = Payment.objects.filter(reference=reference).first()
+    if payment is None or actor is None or payment.payer_id != actor.pk:
+        raise NotFound()
+    if payment.status in (PaymentStatus.CREATED, PaymentStatus.PENDING):
+        payment = payment_refresh(payment=payment, source="return")
+    return payment
+
+
+def payments_settle_pending(*, now=None, older_than: timedelta = timedelta(minutes=2),
+                            give_up_after: timedelta = timedelta(days=1), limit: int = 500) -> int:
+    """Periodic job: payments still waiting after ``older_than`` are settled by a status query.
+
+    One still pending after ``give_up_after`` is marked failed ("abandoned");
+    a success the gateway reports afterwards still wins.
+    """
+    now = now or timezone.now()
+    settled = 0
+    waiting = Payment.objects.filter(status__in=[PaymentStatus.CREATED, PaymentStatus.PENDING],
+                                     created_at__lte=now - older_than).order_by("id")[:limit]
+    for payment in waiting:
+        payment = payment_refresh(payment=payment, source="status_query")
+        waiting_still = payment.status in (PaymentStatus.CREATED, PaymentStatus.PENDING)
+        if waiting_still and payment.created_at <= now - give_up_after:
+            abandoned = ChargeStatus(gateway_reference=payment.gateway_reference, merchant_reference=payment.reference,
+                                     status=FAILED, amount=payment.amount, currency=payment.currency,
+                                     event_id="", failure_code="abandoned")
+            payment = payment_apply(payment=payment, status=abandoned, source="status_query")
+        settled += payment.status not in (PaymentStatus.CREATED, PaymentStatus.PENDING)
+    return settled
+
+
+# -- refunds ---------------------------------------------------------------------------------------------------------
+
+def _entity_role(user, entity_id: int) -> str | None:
+    if user is None:
+        return None
+    return Membership.objects.filter(user=user, entity_id=entity_id).values_list("role", flat=True).first()
+
+
+def _refundable(payment: Payment) -> int:
+    asked = (payment.refunds.exclude(status__in=[RefundStatus.REJECTED, RefundStatus.FAILED])
+             .aggregate(total=Sum("amount"))["total"] or 0)
+    return payment.amount - asked
+
+
+def refund_request(*, actor, payment: Payment, amount: int, reason: str) -> Refund:
+    """An entity's officer asks for a refund; a supervisor of the same entity approves it."""
+    if _entity_role(actor, payment.entity_id) is None:
+        raise NotFound()
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(fields={"reason": [_("Give the reason for the refund.")]})
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().select_related("entity").get(pk=payment.pk)
+        if payment.status != PaymentStatus.SUCCEEDED:
+            raise Conflict(_("Only a successful payment can be refunded."), code="not_refundable")
+        if amount <= 0 or amount > _refundable(payment):
+            raise InvalidInput(fields={"amount": [_("The amount is more than what can be refunded.")]})
+        refund = Refund.objects.create(payment=payment, amount=amount, reason=reason, requested_by=actor)
+        audit_record(actor=actor, action="payments.refund_requested", obj=refund, entity_code=payment.entity.code,
+                     changes={"payment": payment.reference, "amount": amount})
+    return refund
+
+
+def refund_decide(*, actor, refund: Refund, approve: bool) -> Refund:
+    """A supervisor (or administrator) of the entity, other than the requester, approves or rejects."""
+    role = _entity_role(actor, refund.payment.entity_id)
+    if role is None:
+        raise NotFound()
+    if role not in (EntityRole.SUPERVISOR, EntityRole.ADMIN):
+        raise Forbidden(_("Only a supervisor can decide on a refund."))
+    if refund.requested_by_id == actor.pk:
+        raise Forbidden(_("A refund is approved by someone other than who asked for it."))
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().select_related("payment__entity").get(pk=refund.pk)
+        if refund.status != RefundStatus.REQUESTED:
+            raise Conflict(_("This refund has already been decided."), code="refund_decided")
+        refund.status = RefundStatus.APPROVED if approve else RefundStatus.REJECTED
+        refund.approved_by, refund.decided_at = actor, timezone.now()
+        refund.save(update_fields=["status", "approved_by", "decided_at"])
+        audit_record(actor=actor, action="payments.refund_approved" if approve else "payments.refund_rejected",
+                     obj=refund, entity_code=refund.payment.entity.code,
+                     changes={"payment": refund.payment.reference, "amount": refund.amount})
+        if approve:
+            from manassa.payments.tasks import refund_execute_task
+
+            refund_execute_task.enqueue(refund_id=refund.pk)
+    return refund
+
+
+def refund_execute(*, refund_id: int) -> Refund:
+    """Send an approved refund to the gateway (idempotent by the refund's id) and record it."""
+    refund = Refund.objects.select_related("payment").get(pk=refund_id)
+    if refund.status != RefundStatus.APPROVED:
+        return refund
+    payment = refund.payment
+    try:
+        result = gateway_get(payment.gateway).refund(
+            gateway_reference=payment.gateway_reference, amount=refund.amount, idempotency_key=f"refund:{refund.pk}")
+    except GatewayError as exc:
+        Refund.objects.filter(pk=refund.pk).update(last_error=str(exc)[:1000])
+        raise
+    now = timezone.now()
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().select_related("entity").get(pk=payment.invoice_id)
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        if refund.status != RefundStatus.APPROVED:
+            return refund
+        refund.status, refund.executed_at, refund.gateway_refund_id = RefundStatus.EXECUTED, now, \
+            result.gateway_refund_id
+        refund.save(update_fields=["status", "executed_at", "gateway_refund_id"])
+        _ledger_write(kind=LedgerKind.REFUND, amount=-refund.amount, payment=payment,
+                      event_id=result.gateway_refund_id, now=now)
+        refunded = (payment.refunds.filter(status=RefundStatus.EXECUTED).aggregate(total=Sum("amount"))["total"]
+                    or 0)
+        if refunded >= payment.amount:
+            payment.status = PaymentStatus.REFUNDED
+            payment.save(update_fields=["status", "updated_at"])
+        audit_record(actor=None, action="payments.refund_executed", obj=refund, entity_code=invoice.entity.code,
+                     changes={"payment": payment.reference, "amount": refund.amount,
+                              "gateway_refund": result.gateway_refund_id})
+        events.emit(events.DomainEvent(
+            kind="payment.refunded", entity_code=invoice.entity.code, subject=payment,
+            data={"payment": payment.reference, "invoice": invoice.number, "amount": refund.amount,
+                  "currency": payment.currency, "automatic": refund.automatic}))
+    return refund
+
+
+# -- invoices running out ----------------------------------------------------------------------------------------------
+
+def invoices_expire(*, now=None, remind_before: timedelta = timedelta(days=1)) -> int:
+    """Periodic job: remind the payer a day before an open invoice runs out, and expire it when it has."""
+    now = now or timezone.now()
+    expired = 0
+    for invoice in Invoice.objects.filter(status=InvoiceStatus.OPEN, expires_at__lte=now + remind_before,
+                                          reminded_at__isnull=True).select_related("entity", "application")[:500]:
+        with transaction.atomic():
+            Invoice.objects.filter(pk=invoice.pk, reminded_at__isnull=True).update(reminded_at=now)
+            events.emit(events.DomainEvent(
+                kind="invoice.expiring", entity_code=invoice.entity.code, subject=invoice,
+                data={"invoice": invoice.number, "expires_at": invoice.expires_at.isoformat(),
+                      "request": invoice.application.reference}))
+    for invoice in Invoice.objects.filter(status=InvoiceStatus.OPEN, expires_at__lte=now).select_related("entity"):
+        with transaction.atomic():
+            locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+            if locked.status != InvoiceStatus.OPEN:
+                continue
+            locked.status = InvoiceStatus.EXPIRED
+            locked.save(update_fields=["status"])
+            audit_record(actor=None, action="payments.invoice_expired", obj=locked, entity_code=invoice.entity.code,
+                         changes={"number": locked.number})
+            expired += 1
+    return expired
