@@ -121,9 +121,19 @@ def work_queue(user, filters: QueueFilters = QueueFilters(), *, cursor: str | No
         moment = now or timezone.now()
         overdue = Q(state_due_at__lt=moment)
         qs = qs.filter(overdue) if filters.breached else qs.exclude(overdue)
-    # Rows with a deadline come first (soonest first), then rows without one (waiting for the applicant) by id.
-    # Two range queries rather than one with "OR state_due_at IS NULL", so each page is one index range scan
-    # however deep the cursor is.
+    items, next_cursor = due_keyset_page(qs, cursor=cursor, limit=limit)
+    return QueuePage(items=items, next_cursor=next_cursor)
+
+
+def due_keyset_page(qs: QuerySet[Application], *, cursor: str | None,
+                    limit: int) -> tuple[list[Application], str | None]:
+    """One page of ``qs`` in queue order, and the cursor of the next page (None on the last).
+
+    Rows with a deadline come first (soonest first), then rows without one (waiting for the applicant,
+    or closed) by id. Two range queries rather than one with "OR state_due_at IS NULL", so each page is
+    one index range scan however deep the cursor is. The cursor is ``<state_due_at or empty>|<id>`` of
+    the last row; one that is not ours starts from the first page.
+    """
     due, last_id, in_dated = None, 0, True
     if cursor:
         due_text, _sep, last_text = cursor.partition("|")
@@ -149,4 +159,4 @@ def work_queue(user, filters: QueueFilters = QueueFilters(), *, cursor: str | No
     if len(rows) > limit and items:
         last = items[-1]
         next_cursor = f"{last.state_due_at.isoformat() if last.state_due_at else ''}|{last.id}"
-    return QueuePage(items=items, next_cursor=next_cursor)
+    return items, next_cursor

@@ -12,6 +12,7 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 
 from manassa.applications.models import DRAFT_STATE, Application
+from manassa.applications.selectors import due_keyset_page
 from manassa.core.errors import NotFound
 from manassa.entities.models import Entity
 from manassa.integrations.models import WebhookDelivery, WebhookEndpoint
@@ -38,8 +39,7 @@ def system_applications(*, entity: Entity, filters: SystemQueueFilters = SystemQ
     """The entity's submitted requests, in the work queue's order and with its cursor (``work_queue``).
 
     Soonest step deadline first, then the requests without one (waiting for
-    the applicant, and closed ones) by id: two keyset ranges, each one index
-    range scan however deep the cursor.
+    the applicant, and closed ones) by id (``due_keyset_page``).
     """
     from django.utils import timezone
 
@@ -56,30 +56,7 @@ def system_applications(*, entity: Entity, filters: SystemQueueFilters = SystemQ
     if filters.breached is not None:
         overdue = Q(state_due_at__lt=now or timezone.now())
         qs = qs.filter(overdue) if filters.breached else qs.exclude(overdue)
-    due, last_id, in_dated = None, 0, True
-    if cursor:
-        due_text, _sep, last_text = cursor.partition("|")
-        try:
-            last_id = int(last_text)
-            due = None if due_text == "" else datetime.fromisoformat(due_text)
-        except ValueError:
-            due, last_id = None, 0
-        else:
-            in_dated = due is not None
-    rows: list[Application] = []
-    if in_dated:
-        dated = qs.filter(state_due_at__isnull=False)
-        if due is not None:
-            dated = dated.filter(Q(state_due_at__gte=due), Q(state_due_at__gt=due) | Q(id__gt=last_id))
-        rows = list(dated.order_by("state_due_at", "id")[: limit + 1])
-        last_id = 0
-    if len(rows) <= limit:
-        rows += list(qs.filter(state_due_at__isnull=True, id__gt=last_id).order_by("id")[: limit + 1 - len(rows)])
-    items = rows[:limit]
-    next_cursor = None
-    if len(rows) > limit and items:
-        last = items[-1]
-        next_cursor = f"{last.state_due_at.isoformat() if last.state_due_at else ''}|{last.id}"
+    items, next_cursor = due_keyset_page(qs, cursor=cursor, limit=limit)
     return SystemQueuePage(items=items, next_cursor=next_cursor)
 
 
