@@ -82,3 +82,20 @@ def assert_fully_translated(page, data_words: set[str] = frozenset()):
 def check_page(page, data_words: set[str] = frozenset()):
     assert_accessible(page)
     assert_fully_translated(page, data_words)
+
+
+def sign_in_with_totp(page, live_server, email: str) -> None:
+    """Sign in through the real pages: password, then the second factor (users made with ``totp=True``)."""
+    import pyotp
+
+    from manassa.accounts.tests.factories import PASSWORD, TOTP_SECRET
+
+    page.context.add_cookies([{"name": "manassa_cookies", "value": "ok", "url": live_server.url}])
+    page.goto("/en/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/en/accounts/2fa/authenticate/"))
+    page.locator("#id_code").fill(pyotp.TOTP(TOTP_SECRET).now())
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url(re.compile(r"/en/$"))

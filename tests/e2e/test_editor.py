@@ -1,18 +1,16 @@
 """An entity admin edits a service's form in a real browser: add a field, watch the preview, save, publish."""
 
-import re
 
-import pyotp
 import pytest
 
-from manassa.accounts.tests.factories import PASSWORD, TOTP_SECRET, make_user
+from manassa.accounts.tests.factories import make_user
 from manassa.applications.models import DefinitionStatus, ServiceForm
 from manassa.applications.services import service_form_publish, service_workflow_publish
 from manassa.applications.workflow import TEMPLATES
 from manassa.catalog.models import Sector
 from manassa.catalog.tests.factories import make_service
 from manassa.entities.models import Entity, Membership
-from tests.e2e.browser import check_page
+from tests.e2e.browser import check_page, sign_in_with_totp
 
 pytestmark = pytest.mark.e2e
 
@@ -43,21 +41,9 @@ def editing(transactional_db):
     return {"service": service, "admin": admin}
 
 
-def _sign_in_with_totp(page, live_server):
-    page.context.add_cookies([{"name": "manassa_cookies", "value": "ok", "url": live_server.url}])
-    page.goto("/en/accounts/login/")
-    page.get_by_label("Email").fill("owner@example.test")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/en/accounts/2fa/authenticate/"))
-    page.locator("#id_code").fill(pyotp.TOTP(TOTP_SECRET).now())
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(re.compile(r"/en/$"))
-
-
 @pytest.mark.parametrize("lang", ["ar", "en"])
 def test_admin_adds_a_field_sees_the_preview_saves_and_publishes(page, live_server, editing, lang):
-    _sign_in_with_totp(page, live_server)
+    sign_in_with_totp(page, live_server, "owner@example.test")
     base = f"/{lang}/backoffice/entities/SEWA/services/"
     assert page.goto(base).status == 200
     check_page(page, DATA_WORDS)

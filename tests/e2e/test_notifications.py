@@ -1,13 +1,11 @@
 """An entity admin edits a notification text in a real browser; a resident reads their notifications."""
 
-import re
 
-import pyotp
 import pytest
 from django.conf import settings
 from django.test import Client
 
-from manassa.accounts.tests.factories import PASSWORD, TOTP_SECRET, make_user
+from manassa.accounts.tests.factories import make_user
 from manassa.applications.services import (
     application_answers_save,
     application_start,
@@ -20,7 +18,7 @@ from manassa.catalog.models import Sector
 from manassa.catalog.tests.factories import make_service
 from manassa.entities.models import Entity, Membership
 from manassa.notifications.models import NotificationTemplate
-from tests.e2e.browser import check_page
+from tests.e2e.browser import check_page, sign_in_with_totp
 
 pytestmark = pytest.mark.e2e
 
@@ -50,21 +48,9 @@ def notifying(transactional_db):
     return {"service": service, "admin": admin}
 
 
-def _sign_in_with_totp(page, live_server):
-    page.context.add_cookies([{"name": "manassa_cookies", "value": "ok", "url": live_server.url}])
-    page.goto("/en/accounts/login/")
-    page.get_by_label("Email").fill("owner@example.test")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/en/accounts/2fa/authenticate/"))
-    page.locator("#id_code").fill(pyotp.TOTP(TOTP_SECRET).now())
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(re.compile(r"/en/$"))
-
-
 @pytest.mark.parametrize("lang", ["ar", "en"])
 def test_admin_edits_previews_and_publishes_a_text(page, live_server, notifying, lang):
-    _sign_in_with_totp(page, live_server)
+    sign_in_with_totp(page, live_server, "owner@example.test")
     base = f"/{lang}/backoffice/entities/SEWA/notifications/"
     assert page.goto(base).status == 200
     check_page(page)

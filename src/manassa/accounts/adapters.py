@@ -1,5 +1,3 @@
-import base64
-import hashlib
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.utils import user_email
@@ -7,7 +5,6 @@ from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.providers.base.constants import AuthProcess
-from cryptography.fernet import Fernet
 from django.conf import settings
 from django.db import transaction
 from django.shortcuts import render
@@ -17,6 +14,7 @@ from manassa.accounts.identity import identity_claims, profile_from_claims
 from manassa.accounts.permissions import is_government_staff
 from manassa.accounts.selectors import email_registered, emirates_id_taken
 from manassa.accounts.services import identity_profile_sync, identity_user_created
+from manassa.core import crypto
 from manassa.core.i18n import active_language
 
 
@@ -27,19 +25,18 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().save_user(request, user, form, commit=commit)
 
 
-def _secret_box() -> Fernet:
-    key = hashlib.sha256(b"manassa.mfa:" + settings.SECRET_KEY.encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(key))
+def _secret_box():
+    return crypto.secret_box("manassa.mfa", settings.SECRET_KEY)
 
 
 class MFAAdapter(DefaultMFAAdapter):
     # TOTP secrets are encrypted at rest; a database dump alone cannot mint codes.
     def encrypt(self, text: str) -> str:
-        return "f1:" + _secret_box().encrypt(text.encode()).decode()
+        return crypto.encrypt(_secret_box(), text)
 
     def decrypt(self, encrypted_text: str) -> str:
-        if encrypted_text.startswith("f1:"):
-            return _secret_box().decrypt(encrypted_text[3:].encode()).decode()
+        if encrypted_text.startswith(crypto.PREFIX):
+            return crypto.decrypt(_secret_box(), encrypted_text)
         return encrypted_text
 
     def can_delete_authenticator(self, authenticator) -> bool:
