@@ -45,7 +45,7 @@ ACTIONS_MAX = 100
 SLA_HOURS_MAX = 8760
 
 ROOT_KEYS = ({"format", "initial", "states", "actions"}, {"sla_hours", "escalation"})
-STATE_KEYS = ({"key", "label"}, {"terminal", "outcome", "sla_hours", "waiting_for"})
+STATE_KEYS = ({"key", "label"}, {"terminal", "outcome", "sla_hours", "waiting_for", "paid_action"})
 ACTION_KEYS = ({"key", "label", "from", "to", "roles"}, {"comment"})
 ESCALATION_KEYS = ({"role"}, set())
 
@@ -82,6 +82,9 @@ class State:
     outcome: str | None
     sla_hours: float | None
     waiting_for: str
+    # A state that waits for a payment: an invoice is raised when a request enters it, and once it is paid
+    # the system takes this action (``payments``). None for every other state.
+    paid_action: str | None = None
 
 
 @dataclass(frozen=True)
@@ -266,6 +269,7 @@ class _Checker:
         if not raw_actions:
             self.graph_broken = True
 
+        self.paid_actions(raw_states, states, actions, action_paths)
         if not self.graph_broken and initial is not None:
             self.graph(initial, state_paths)
         if self.errors:
@@ -345,10 +349,33 @@ class _Checker:
             if terminal and waiting_for == "customer":
                 self.error(f"{path}.waiting_for", _("a terminal state waits for no one"))
 
+        paid_action = None
+        if obj.get("paid_action") is not None:
+            paid_action = self.key(obj["paid_action"], f"{path}.paid_action")
+            if terminal and paid_action is not None:
+                self.error(f"{path}.paid_action", _("a terminal state waits for no payment"))
+
         if len(self.errors) != before or key is None or label is None:
             return None
         return State(key=key, label=label, terminal=terminal, outcome=outcome, sla_hours=sla_hours,
-                     waiting_for=waiting_for)
+                     waiting_for=waiting_for, paid_action=paid_action)
+
+    def paid_actions(self, raw_states: list, states: dict[str, State], actions: dict[str, Action],
+                     action_paths: dict[str, str]) -> None:
+        """A payment state's ``paid_action`` is an action the system may take from that very state."""
+        for index, value in enumerate(raw_states):
+            key = value.get("key") if isinstance(value, dict) else None
+            state = states.get(key) if isinstance(key, str) else None
+            if state is None or state.paid_action is None:
+                continue
+            path = f"states[{index}].paid_action"
+            action = actions.get(state.paid_action)
+            if action is None:
+                if state.paid_action not in action_paths:
+                    self.error(path, _("unknown action %(key)s") % {"key": show_value(state.paid_action)})
+            elif state.key not in action.sources or "system" not in action.roles:
+                self.error(path, _("%(action)s must be an action from %(state)s with the role 'system'")
+                           % {"action": show_value(action.key), "state": show_value(state.key)})
 
     def action(self, value: Any, path: str, action_paths: dict[str, str], state_paths: dict[str, str]) -> Action | None:
         obj = self.record(value, path, ACTION_KEYS)
@@ -542,7 +569,7 @@ _TEMPLATES: dict[str, dict] = {
         "states": [
             _SUBMITTED, _IN_REVIEW, _AWAITING_INFO,
             {"key": "awaiting_payment", "label": {"ar": "بانتظار الدفع", "en": "Waiting for your payment"},
-             "waiting_for": "customer"},
+             "waiting_for": "customer", "paid_action": "payment_received"},
             {"key": "issuing", "label": {"ar": "قيد الإصدار", "en": "Being issued"},
              "sla_hours": 8, "waiting_for": "entity"},
             {"key": "issued", "label": {"ar": "صادر", "en": "Issued"}, "terminal": True, "outcome": "approved"},

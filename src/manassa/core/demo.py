@@ -89,5 +89,18 @@ def _demo_online_services(*, actor) -> int:
             continue
         service_form_publish(actor=actor, service=service, definition=spec["form"])
         service_workflow_publish(actor=actor, service=service, definition=TEMPLATES[spec["workflow"]])
+        if spec.get("fees"):
+            _demo_fees(service, spec["fees"], actor=actor)
         published += 1
     return published
+
+
+def _demo_fees(service, lines: list[dict], *, actor) -> None:
+    from manassa.payments.models import FeeLine, FeeSchedule
+
+    schedule = FeeSchedule.objects.create(service=service, version=1, created_by=actor)
+    FeeLine.objects.bulk_create(
+        FeeLine(schedule=schedule, position=position, kind=line["kind"], label_ar=line["label"]["ar"],
+                label_en=line["label"]["en"], amount=line.get("amount"), expression=line.get("expression", ""),
+                condition=line.get("condition", ""))
+        for position, line in enumerate(lines))

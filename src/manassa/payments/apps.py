@@ -7,3 +7,9 @@ class PaymentsConfig(AppConfig):
     label = "payments"
     verbose_name = _("Payments")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from manassa.core import events
+        from manassa.payments.subscribers import on_application_event
+
+        events.subscribe("application.", on_application_event)

@@ -79,8 +79,15 @@ class InvoiceStatus(models.TextChoices):
 
 class Invoice(models.Model):
     number = models.CharField(_("invoice number"), max_length=32, unique=True)
-    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="invoices",
-                                    verbose_name=_("request"))
+    # What is paid for: a request (one invoice per request and step), or an entity's bill fetched from its
+    # bill provider (``bill_provider`` and ``bill_reference`` set, no request).
+    application = models.ForeignKey("applications.Application", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="invoices", verbose_name=_("request"))
+    bill_provider = models.CharField(max_length=40, blank=True)
+    bill_reference = models.CharField(_("bill number"), max_length=80, blank=True)
+    # What the resident sees it is for, e.g. {"ar": "فاتورة الكهرباء …", "en": "Electricity bill …"}; empty for a
+    # request's invoice, whose service and reference say it.
+    title = models.JSONField(default=dict, blank=True)
     entity = models.ForeignKey("entities.Entity", on_delete=models.PROTECT, related_name="invoices")
     payer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="invoices")
     # "submission" or the workflow state that waits for the payment: one invoice per request and step.
@@ -103,6 +110,11 @@ class Invoice(models.Model):
         verbose_name_plural = _("invoices")
         constraints = [
             models.UniqueConstraint(fields=["application", "step"], name="invoice_application_step"),
+            # One live invoice per bill: an expired or cancelled one may be followed by another.
+            models.UniqueConstraint(fields=["bill_provider", "bill_reference"], name="invoice_bill_live",
+                                    condition=~models.Q(bill_provider="") & models.Q(status__in=["open", "paid"])),
+            models.CheckConstraint(condition=models.Q(application__isnull=False) | ~models.Q(bill_provider=""),
+                                   name="invoice_for_request_or_bill"),
             models.CheckConstraint(condition=models.Q(status__in=["open", "paid", "expired", "cancelled"]),
                                    name="invoice_status_valid"),
         ]

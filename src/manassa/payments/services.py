@@ -138,6 +138,10 @@ def invoice_create(*, actor, application, step: str = "submission", on_paid_acti
             audit_record(actor=actor, action="payments.invoice_created", obj=invoice,
                          entity_code=application.entity.code,
                          changes={"number": invoice.number, "request": application.reference, "total": total})
+            events.emit(events.DomainEvent(
+                kind="invoice.created", entity_code=application.entity.code, subject=invoice, actor=actor,
+                data={"invoice": invoice.number, "request": application.reference, "amount": total,
+                      "currency": currency, "expires_at": invoice.expires_at.isoformat()}))
     except IntegrityError:
         # Two callers at once (an event told twice): the other one made it.
         return Invoice.objects.get(application=application, step=step)
@@ -214,9 +218,13 @@ def _ledger_write(*, kind: str, amount: int, payment: Payment, event_id: str, no
                                       entity_id=payment.entity_id, at=now)
 
 
+def _request_reference(invoice: Invoice) -> str | None:
+    return invoice.application.reference if invoice.application_id else None
+
+
 def _move_application_on(invoice: Invoice) -> None:
     application = invoice.application
-    if not invoice.on_paid_action or application.state != invoice.step:
+    if application is None or not invoice.on_paid_action or application.state != invoice.step:
         return
     from manassa.applications.services import application_transition
 
@@ -286,7 +294,7 @@ def _payment_succeeded(*, invoice: Invoice, payment: Payment, status: ChargeStat
     events.emit(events.DomainEvent(
         kind="payment.succeeded", entity_code=invoice.entity.code, subject=payment,
         data={"payment": payment.reference, "invoice": invoice.number, "amount": payment.amount,
-              "currency": payment.currency, "request": invoice.application.reference, "double_payment": double}))
+              "currency": payment.currency, "request": _request_reference(invoice), "double_payment": double}))
     if not double:
         _move_application_on(invoice)
 
@@ -460,7 +468,7 @@ def invoices_expire(*, now=None, remind_before: timedelta = timedelta(days=1)) -
             events.emit(events.DomainEvent(
                 kind="invoice.expiring", entity_code=invoice.entity.code, subject=invoice,
                 data={"invoice": invoice.number, "expires_at": invoice.expires_at.isoformat(),
-                      "request": invoice.application.reference}))
+                      "request": _request_reference(invoice)}))
     for invoice in Invoice.objects.filter(status=InvoiceStatus.OPEN, expires_at__lte=now).select_related("entity"):
         with transaction.atomic():
             locked = Invoice.objects.select_for_update().get(pk=invoice.pk)

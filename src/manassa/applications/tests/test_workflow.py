@@ -223,11 +223,28 @@ def test_the_error_shape():
     (lambda d: d.update(actions={}), ["actions: must be a list, not an object"]),
     (lambda d: d.update(escalation="supervisor"), ["escalation: must be an object, not a string"]),
     (lambda d: d.update(escalation={}), ["escalation.role: required"]),
+    (lambda d: d["states"][0].update(paid_action="nothing"), ["states[0].paid_action: unknown action 'nothing'"]),
+    (lambda d: d["states"][0].update(paid_action="finish"),
+     ["states[0].paid_action: 'finish' must be an action from 'submitted' with the role 'system'"]),
+    (lambda d: d["states"][1].update(paid_action="finish"),
+     ["states[1].paid_action: a terminal state waits for no payment"]),
+    (lambda d: d["states"][0].update(paid_action="Bad Key"),
+     ["states[0].paid_action: 'Bad Key' is not a valid key: lowercase letters, digits and '_', starting with a "
+      "letter, at most 40 characters"]),
 ])
 def test_invalid_documents(change, expected):
     document = minimal()
     change(document)
     assert errors_of(document) == expected
+
+
+def test_a_payment_state_names_a_system_action_from_itself():
+    document = minimal()
+    document["actions"][0]["roles"] = ["officer", "system"]
+    document["states"][0]["paid_action"] = "finish"
+    workflow = parse_workflow(document)
+    assert workflow.states["submitted"].paid_action == "finish"
+    assert workflow.states["done"].paid_action is None
 
 
 def test_actions_out_of_terminal_states_are_refused():

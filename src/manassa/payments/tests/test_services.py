@@ -19,13 +19,14 @@ from manassa.applications.services import (
 from manassa.applications.workflow import TEMPLATES
 from manassa.catalog.tests.factories import make_sector, make_service
 from manassa.core import events
-from manassa.core.errors import Conflict, Forbidden, NotFound
+from manassa.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from manassa.entities.models import EntityRole, Membership
 from manassa.payments import db_guard
 from manassa.payments.gateways import sandbox_secret
 from manassa.payments.models import (
     FeeLine,
     FeeSchedule,
+    Invoice,
     InvoiceStatus,
     LedgerEntry,
     Payment,
@@ -97,8 +98,8 @@ def invoice(people, entity_a):
     application = application_transition(actor=people["officer"], application=application, action="start_review")
     application = application_transition(actor=people["officer"], application=application, action="approve")
     assert application.state == "awaiting_payment"
-    return invoice_create(actor=people["officer"], application=application, step="awaiting_payment",
-                          on_paid_action="payment_received")
+    # Raised by the subscriber as the request entered the state whose ``paid_action`` waits for a payment.
+    return Invoice.objects.get(application=application)
 
 
 def _callback(client, charge, *, signature=None):
@@ -125,6 +126,7 @@ def _assert_balanced(invoice):
 def test_fees_come_from_the_schedule_and_the_invoice_is_made_once(invoice, people):
     assert [line["amount"] for line in invoice.lines] == [10000, 200000, 1000]
     assert invoice.total == 211000 and invoice.status == InvoiceStatus.OPEN
+    assert (invoice.step, invoice.on_paid_action) == ("awaiting_payment", "payment_received")
     again = invoice_create(actor=people["officer"], application=invoice.application, step="awaiting_payment")
     assert again.pk == invoice.pk
 
@@ -336,3 +338,46 @@ def test_the_ledger_is_append_only(invoice, customer, client):
             LedgerEntry.objects.filter(pk=entry.pk).delete()
     finally:
         db_guard.uninstall(connection)
+
+
+def test_a_workflow_whose_first_state_waits_for_payment_charges_at_submission(people, entity_a):
+    service = make_service(entity=entity_a, sector=make_sector(), code="ENT-A-PAYFIRST", name_ar="دفع",
+                           name_en="Pay first")
+    service_form_publish(actor=people["admin"], service=service, definition=FORM)
+    workflow = {
+        "format": "manassa-workflow/1", "initial": "awaiting_payment",
+        "states": [
+            {"key": "awaiting_payment", "label": {"ar": "بانتظار الدفع", "en": "Waiting for payment"},
+             "waiting_for": "customer", "paid_action": "paid"},
+            {"key": "in_review", "label": {"ar": "قيد المراجعة", "en": "In review"}},
+            {"key": "done", "label": {"ar": "منجز", "en": "Done"}, "terminal": True, "outcome": "approved"},
+        ],
+        "actions": [
+            {"key": "paid", "label": {"ar": "دُفع", "en": "Paid"}, "from": ["awaiting_payment"], "to": "in_review",
+             "roles": ["system"]},
+            {"key": "finish", "label": {"ar": "إنجاز", "en": "Finish"}, "from": ["in_review"], "to": "done",
+             "roles": ["officer"]},
+        ],
+    }
+    service_workflow_publish(actor=people["admin"], service=service, definition=workflow)
+    schedule = FeeSchedule.objects.create(service=service, version=1)
+    FeeLine.objects.create(schedule=schedule, label_ar="رسوم", label_en="Fee", amount=5000)
+    application = application_start(actor=people["customer"], service=service)
+    application_answers_save(actor=people["customer"], application=application, answers={"annual_rent": "1"})
+    application = application_submit(actor=people["customer"], application=application)
+    invoice = Invoice.objects.get(application=application)
+    assert (invoice.step, invoice.total, invoice.on_paid_action) == ("awaiting_payment", 5000, "paid")
+
+
+def test_a_payment_state_without_fees_refuses_the_move_and_keeps_the_request(invoice, people):
+    other = invoice.application.service
+    FeeSchedule.objects.filter(service=other).update(active=False)
+    application = application_start(actor=people["customer"], service=other)
+    application_answers_save(actor=people["customer"], application=application, answers={"annual_rent": "10"})
+    application = application_submit(actor=people["customer"], application=application)
+    application = application_transition(actor=people["officer"], application=application, action="start_review")
+    with pytest.raises(InvalidInput) as caught:
+        application_transition(actor=people["officer"], application=application, action="approve")
+    assert caught.value.code == "no_fees"
+    application.refresh_from_db()
+    assert application.state == "in_review" and not Invoice.objects.filter(application=application).exists()
