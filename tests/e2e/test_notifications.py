@@ -16,6 +16,7 @@ from manassa.applications.services import (
 from manassa.applications.workflow import TEMPLATES
 from manassa.catalog.models import Sector
 from manassa.catalog.tests.factories import make_service
+from manassa.core.events import events_dispatch
 from manassa.entities.models import Entity, Membership
 from manassa.notifications.models import NotificationTemplate
 from tests.e2e.browser import check_page, sign_in_with_totp
@@ -90,6 +91,7 @@ def test_resident_reads_their_notifications(page, live_server, notifying, lang):
     draft = application_start(actor=resident, service=notifying["service"])
     application_answers_save(actor=resident, application=draft, answers={"full_name": "Maryam"})
     application = application_submit(actor=resident, application=draft)
+    events_dispatch()  # the scheduler's job: the resident is told after the commit
     client = Client()
     client.force_login(resident)
     page.context.add_cookies([

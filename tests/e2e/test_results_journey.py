@@ -30,6 +30,7 @@ from manassa.catalog.models import Sector
 from manassa.catalog.tests.factories import make_service
 from manassa.certificates.models import CertificateSetting, IssuedDocument
 from manassa.certificates.pdf import verification_url
+from manassa.core.events import events_dispatch
 from manassa.entities.models import Entity, Membership
 from tests.e2e.browser import check_page
 
@@ -104,8 +105,10 @@ def test_approval_notifies_issues_and_verifies(page, browser, live_server, appro
     check_page(officer)
     document = IssuedDocument.objects.get(application__reference=reference)
 
-    # 2. The worker sends what the approval enqueued: the e-mail in the resident's language.
+    # 2. The scheduler dispatches the approval's events (the outbox) and the worker sends what that enqueued:
+    # the e-mail in the resident's language.
     mail.outbox.clear()
+    events_dispatch()
     call_command("db_worker", "--batch", verbosity=0)
     to_resident = [m for m in mail.outbox if resident_user.email in m.to]
     assert to_resident, [m.to for m in mail.outbox]
@@ -152,5 +155,6 @@ def test_approval_notifies_issues_and_verifies(page, browser, live_server, appro
     page.goto(f"/{lang}/verify/{document.code}/")
     assert REVOKED[lang] in page.locator("main").inner_text()
     check_page(page)
+    events_dispatch()
     assert Notice.objects.filter(user=resident_user).count() >= 3  # submitted, approved, revoked
     officer_context.close()

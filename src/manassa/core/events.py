@@ -1,19 +1,36 @@
 """Domain events: what happened, told to the parts of the platform that react (notifications, webhooks…).
 
 A service that changes something calls ``emit(DomainEvent(...))`` inside its
-transaction. Every subscriber runs there and then, so what it writes — task
-rows in the database queue above all — commits with the change or rolls back
-with it: no notification for a change that rolled back, none lost for one
-that committed.
+transaction. Subscribers come in two kinds:
+
+- **in the transaction** (``subscribe``): they run there and then, and what
+  they write commits with the change or rolls back with it — for what must
+  exist exactly when the change does (an issued certificate, an invoice);
+- **after the commit** (``subscribe(..., deferred=True)``): ``emit`` writes
+  one ``EventOutbox`` row in the change's transaction (one insert, whatever
+  the number of subscribers), and ``events_dispatch`` — a periodic job of
+  ``manassa scheduler``, every second — runs them later, in a transaction
+  that also deletes the row. So a change that rolled back tells nobody, one
+  that committed is told once, and the resident's request does not wait for
+  texts to be rendered or deliveries to be queued. An event whose
+  subscribers fail stays in the outbox and is tried again with back-off;
+  its subscribers' writes of the failed try are rolled back with it.
 
 Subscribers register in their app's ``ready()``::
 
     events.subscribe("application.", on_application_event)
+    events.subscribe("application.", notify, deferred=True)
+
+A deferred subscriber receives the event rebuilt from the outbox: the same
+``id``, ``kind``, ``entity_code``, ``data`` and ``occurred_at``, the subject
+read again from the database (it may have changed since: use ``data`` for
+what was true at the time) and the actor.
 
 Kinds are ``<subject>.<what>``: ``application.submitted``,
 ``application.state_changed``, ``application.document_added``,
 ``application.result_added``, ``application.sla_breached``,
-``document.issued``, ``document.revoked``, ``payment.succeeded``…
+``document.issued``, ``document.revoked``, ``invoice.created``,
+``payment.succeeded``…
 """
 
 from __future__ import annotations
@@ -22,9 +39,12 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from django.db import connection
+from django.apps import apps
+from django.db import connection, transaction
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -41,27 +61,101 @@ class DomainEvent:
     data: dict[str, Any] = field(default_factory=dict)
     # One id per event: subscribers use it to act once per event (a delivery per event and recipient…).
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    occurred_at: datetime = field(default_factory=timezone.now)
 
 
 Subscriber = Callable[[DomainEvent], None]
 _subscribers: list[tuple[str, Subscriber]] = []
+_deferred: list[tuple[str, Subscriber]] = []
+
+DISPATCH_BATCH = 200
 
 
-def subscribe(prefix: str, subscriber: Subscriber) -> None:
-    """Call ``subscriber`` for every event whose kind starts with ``prefix`` ("" for all); idempotent."""
-    if (prefix, subscriber) not in _subscribers:
-        _subscribers.append((prefix, subscriber))
+def subscribe(prefix: str, subscriber: Subscriber, *, deferred: bool = False) -> None:
+    """Call ``subscriber`` for every event whose kind starts with ``prefix`` ("" for all); idempotent.
+
+    ``deferred``: after the commit, through the outbox (see the module's text), instead of in the transaction.
+    """
+    registry = _deferred if deferred else _subscribers
+    if (prefix, subscriber) not in registry:
+        registry.append((prefix, subscriber))
 
 
 def unsubscribe(prefix: str, subscriber: Subscriber) -> None:
-    if (prefix, subscriber) in _subscribers:
-        _subscribers.remove((prefix, subscriber))
+    for registry in (_subscribers, _deferred):
+        if (prefix, subscriber) in registry:
+            registry.remove((prefix, subscriber))
+
+
+def _matching(registry: list[tuple[str, Subscriber]], kind: str) -> list[Subscriber]:
+    return [subscriber for prefix, subscriber in list(registry) if kind.startswith(prefix)]
 
 
 def emit(event: DomainEvent) -> None:
-    """Tell every subscriber, in the caller's transaction (which must be open)."""
+    """Tell the subscribers: those in the transaction now, the deferred ones through the outbox."""
     if not connection.in_atomic_block:
         raise RuntimeError("emit() must be called inside the transaction of the change it reports")
-    for prefix, subscriber in list(_subscribers):
-        if event.kind.startswith(prefix):
-            subscriber(event)
+    for subscriber in _matching(_subscribers, event.kind):
+        subscriber(event)
+    if _matching(_deferred, event.kind):
+        from manassa.core.models import EventOutbox
+
+        subject = event.subject
+        EventOutbox.objects.create(
+            event_id=uuid.UUID(hex=event.id), kind=event.kind, entity_code=event.entity_code or "",
+            subject_type=subject._meta.label_lower, subject_id=str(subject.pk),
+            actor_id=getattr(event.actor, "pk", None), data=event.data, occurred_at=event.occurred_at)
+
+
+def _rebuilt(row) -> DomainEvent | None:
+    model = apps.get_model(row.subject_type)
+    subject = model._default_manager.filter(pk=row.subject_id).first()
+    if subject is None:
+        return None
+    actor = None
+    if row.actor_id is not None:
+        from django.contrib.auth import get_user_model
+
+        actor = get_user_model()._default_manager.filter(pk=row.actor_id).first()
+    return DomainEvent(kind=row.kind, entity_code=row.entity_code, subject=subject, actor=actor, data=row.data,
+                       id=row.event_id.hex, occurred_at=row.occurred_at)
+
+
+def events_dispatch(*, limit: int = DISPATCH_BATCH, now=None) -> int:
+    """Periodic job: run the deferred subscribers of the events in the outbox, oldest first; how many were told.
+
+    Each event in its own transaction that ends by deleting its row (``SKIP
+    LOCKED``: two dispatchers share the work). A failing event rolls back its
+    subscribers' writes and is tried again later with back-off.
+    """
+    from django.db.models import Q
+
+    from manassa.core.models import EventOutbox
+    from manassa.core.retry import backoff_delay
+
+    now = now or timezone.now()
+    told = 0
+    failed: set[int] = set()
+    for _ in range(limit):
+        with transaction.atomic():
+            row = (EventOutbox.objects.select_for_update(skip_locked=True)
+                   .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)).exclude(pk__in=failed)
+                   .order_by("id").first())
+            if row is None:
+                break
+            try:
+                with transaction.atomic():
+                    event = _rebuilt(row)
+                    if event is not None:
+                        for subscriber in _matching(_deferred, row.kind):
+                            subscriber(event)
+                    row.delete()
+                told += 1
+            except Exception as exc:  # noqa: BLE001 — the event stays; its subscribers' writes rolled back with the savepoint
+                logger.exception("event subscribers failed", extra={"event": row.kind, "event_id": str(row.event_id)})
+                failed.add(row.pk)
+                row.attempts += 1
+                row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                row.next_attempt_at = now + backoff_delay(row.attempts)
+                row.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+    return told

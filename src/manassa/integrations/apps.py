@@ -12,4 +12,4 @@ class IntegrationsConfig(AppConfig):
         from manassa.integrations.services import webhook_event_fanout
 
         # Every kind: the subscriber keeps the ones endpoints may subscribe to (models.EVENT_KINDS).
-        events.subscribe("", webhook_event_fanout)
+        events.subscribe("", webhook_event_fanout, deferred=True)

@@ -49,7 +49,7 @@ from manassa.integrations.signing import secret_decrypt, secret_encrypt, secret_
 # What of an event's data a webhook carries: references and states only. The entity's system reads
 # the rest (answers, the applicant) through the API, with its key.
 PAYLOAD_DATA_KEYS = ("reference", "state", "action", "from_state", "to_state", "outcome", "closed", "document",
-                     "via")
+                     "via", "payment", "invoice", "amount", "currency", "request", "double_payment", "automatic")
 RESPONSE_SNIPPET = 500
 USER_AGENT = "Manassa-Webhooks/1"
 
@@ -159,12 +159,13 @@ def _payload(*, event_id: uuid.UUID, kind: str, created, entity_code: str, data:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
 
-def _deliveries_create(*, endpoints, kind: str, entity_code: str, data: dict) -> list[WebhookDelivery]:
+def _deliveries_create(*, endpoints, kind: str, entity_code: str, data: dict, event_id: uuid.UUID | None = None,
+                       created=None) -> list[WebhookDelivery]:
     from manassa.integrations.tasks import webhook_deliver
 
     now = timezone.now()
-    event_id = uuid.uuid4()
-    body = _payload(event_id=event_id, kind=kind, created=now, entity_code=entity_code, data=data)
+    event_id = event_id or uuid.uuid4()
+    body = _payload(event_id=event_id, kind=kind, created=created or now, entity_code=entity_code, data=data)
     deliveries = []
     for endpoint in endpoints:
         delivery = WebhookDelivery.objects.create(endpoint=endpoint, entity_id=endpoint.entity_id,
@@ -177,8 +178,10 @@ def _deliveries_create(*, endpoints, kind: str, entity_code: str, data: dict) ->
 def webhook_event_fanout(event: DomainEvent) -> None:
     """The domain-event subscriber: one delivery and one task per active endpoint subscribed to the kind.
 
-    Runs inside the transaction of the change (``core.events.emit``), so the
-    deliveries and their tasks commit or roll back with it.
+    Deferred (``core.events``): it runs after the change committed, from the
+    outbox, in the transaction that removes the event from it — so the
+    deliveries exist once per event and endpoint, and the payload's ``id`` is
+    the domain event's own id.
     """
     if event.kind not in EVENT_KINDS:
         return
@@ -186,7 +189,8 @@ def webhook_event_fanout(event: DomainEvent) -> None:
                                                                            is_active=True)
                  if event.kind in endpoint.events]
     if endpoints:
-        _deliveries_create(endpoints=endpoints, kind=event.kind, entity_code=event.entity_code, data=event.data)
+        _deliveries_create(endpoints=endpoints, kind=event.kind, entity_code=event.entity_code, data=event.data,
+                           event_id=uuid.UUID(hex=event.id), created=event.occurred_at)
 
 
 @transaction.atomic

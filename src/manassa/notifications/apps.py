@@ -11,6 +11,6 @@ class NotificationsConfig(AppConfig):
         from manassa.core import events
         from manassa.notifications.services import on_event
 
-        events.subscribe("application.", on_event)
-        events.subscribe("document.", on_event)
-        events.subscribe("case.", on_event)
+        # After the commit, through the outbox: the change does not wait for texts to be rendered.
+        for prefix in ("application.", "document.", "case."):
+            events.subscribe(prefix, on_event, deferred=True)

@@ -1,8 +1,10 @@
 """Writes of the notifications app: turning domain events into deliveries, sending them, editing templates.
 
-``on_event`` is subscribed to ``application.`` and ``document.`` events (see
-``apps.py``) and runs inside the transaction of the change: the delivery rows
-and their task rows commit with the change or roll back with it. Each e-mail
+``on_event`` is subscribed to ``application.``, ``document.`` and ``case.``
+events (see ``apps.py``) as a deferred subscriber (``core/events.py``): it runs
+after the change committed, from the event outbox, in the transaction that
+removes the event from it — the delivery rows and their task rows exist once
+per committed change, and none for a change that rolled back. Each e-mail
 and SMS is one task (``tasks.delivery_send``) that calls ``delivery_attempt``;
 the in-portal notice is written there and then, being a row of the same
 database.
@@ -213,8 +215,10 @@ def _values(event: DomainEvent, application, entity, user, language: str, *, sta
         values["reference"] = application.reference
         service = application.service
         values["service"] = pick({"ar": service.name_ar, "en": service.name_en}, language)
-        state = workflow_of(application).states.get(application.state)
-        values["state"] = pick(state.label, language) if state is not None else application.state
+        # The state the event reports (the request may have moved on since it was emitted).
+        state_key = data.get("state") or application.state
+        state = workflow_of(application).states.get(state_key)
+        values["state"] = pick(state.label, language) if state is not None else state_key
         with override(language):
             path = reverse("workqueue:application" if staff else "requests:detail", args=[application.reference])
         values["link"] = conf.site_url() + path

@@ -23,6 +23,7 @@ from manassa.applications.workflow import TEMPLATES
 from manassa.audit.models import AuditEvent
 from manassa.catalog.tests.factories import make_sector, make_service
 from manassa.core.errors import InvalidInput
+from manassa.core.events import events_dispatch
 from manassa.core.files import DOCX, JPEG, PDF, PNG, safe_file_name, sniff_content_type
 
 PDF_BYTES = b"%PDF-1.7\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -347,6 +348,7 @@ def test_staff_issue_a_result_the_applicant_is_told_and_downloads(client, people
     response = client.post(url, {"document": _upload("permit.pdf", PDF_BYTES), "description": "Building permit"})
     assert response.status_code == 302
     result = application.documents.get(kind="result")
+    events_dispatch()  # the platform tells the applicant after the commit (the scheduler's job)
     assert Notice.objects.filter(user=application.applicant, application=application,
                                  message_en__contains="a document was issued").exists()
     client.force_login(application.applicant)

@@ -25,6 +25,7 @@ from manassa.applications.workflow import TEMPLATES, TransitionNotAllowed
 from manassa.audit.models import AuditEvent
 from manassa.catalog.tests.factories import make_sector, make_service
 from manassa.core.errors import Forbidden, InvalidInput, NotFound
+from manassa.core.events import events_dispatch
 
 DUBAI = ZoneInfo("Asia/Dubai")
 FORM = {
@@ -84,6 +85,7 @@ def test_submission_checks_answers_and_gives_a_reference(customer, service):
     year = datetime.now(DUBAI).year
     assert application.reference.startswith(f"SHJ-{year}-") and application.state == "submitted"
     assert application.answers == {"full_name": "Maryam", "plot": 12}
+    events_dispatch()  # the applicant is told after the commit (the scheduler's job)
     assert Notice.objects.filter(user=customer, application=application).exists()
     assert AuditEvent.objects.filter(action="application.submitted", entity_code="ENT-A").exists()
 
@@ -331,6 +333,7 @@ def test_sla_sweep_marks_overdue_steps_once_and_escalates(people, customer, serv
     with time_machine.travel(due.timestamp() + 60, tick=False):
         call_command("sla", "sweep")
         assert application_sla_sweep() == 0  # the second run finds nothing new
+    events_dispatch()
     application.refresh_from_db()
     assert application.sla_breached_at is not None
     assert ApplicationEvent.objects.filter(application=application, action="sla_breached", internal=True).count() == 1

@@ -16,6 +16,7 @@ from manassa.applications.services import (
 )
 from manassa.applications.workflow import TEMPLATES
 from manassa.catalog.tests.factories import make_sector, make_service
+from manassa.core.events import events_dispatch
 
 FORM = {
     "format": "manassa-form/1",
@@ -239,6 +240,7 @@ def test_withdraw_after_confirmation(customer_client, service):
 
 def test_notices_are_listed_and_marked_read(customer_client, service, customer):
     application = _submitted(customer_client, service)
+    events_dispatch()  # the applicant is told after the commit (the scheduler's job)
     detail = reverse("requests:detail", args=[application.reference])
     html = customer_client.get(detail).content.decode()
     assert f"Your request {application.reference}: Submitted" in html and "Mark as read" in html

@@ -71,8 +71,13 @@ def apps(people, entity_a, entity_b):
     install_defaults(WorkingCalendar, Holiday)
     service_a, service_b = make_apply_service(entity_a, "A-APPLY"), make_apply_service(entity_b, "B-APPLY")
     customer = people["customer"]
-    return {"a1": submit(customer, service_a, "First"), "a2": submit(customer, service_a, "Second"),
-            "b1": submit(customer, service_b, "Outsider")}
+    submitted = {"a1": submit(customer, service_a, "First"), "a2": submit(customer, service_a, "Second"),
+                 "b1": submit(customer, service_b, "Outsider")}
+    # Told now, before any endpoint exists (as the scheduler would have, a second later).
+    from manassa.core.events import events_dispatch
+
+    events_dispatch()
+    return submitted
 
 
 @pytest.fixture
@@ -104,16 +109,30 @@ WEBHOOK_TASK = "manassa.integrations.tasks.webhook_deliver"
 
 
 def webhook_tasks():
-    """The webhook tasks in the queue (other apps' subscribers enqueue their own for the same events)."""
+    """The webhook tasks in the queue (other apps' subscribers enqueue their own for the same events).
+
+    The events in the outbox are dispatched first, as the scheduler does every second.
+    """
     from django_tasks_db.models import DBTaskResult
+
+    from manassa.core.events import events_dispatch
+
+    events_dispatch()
 
     return DBTaskResult.objects.filter(task_path=WEBHOOK_TASK)
 
 
 def run_tasks(*, due_only: bool = True) -> int:
-    """Run the queued webhook tasks with django-tasks-db's worker code (``due_only``: those whose time has come)."""
+    """Run the queued webhook tasks with django-tasks-db's worker code (``due_only``: those whose time has come).
+
+    The events in the outbox are dispatched first, as the scheduler does every second.
+    """
     from django_tasks_db.management.commands.db_worker import Worker
     from django_tasks_db.models import DBTaskResult
+
+    from manassa.core.events import events_dispatch
+
+    events_dispatch()
 
     worker = Worker(queue_names=["default"], interval=0, batch=True, backend_name="default", startup_delay=False,
                     max_tasks=None, worker_id="test-worker", excluded_queue_names=[])

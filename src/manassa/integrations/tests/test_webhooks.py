@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from manassa.applications.services import application_transition
 from manassa.core.errors import InvalidInput
+from manassa.core.events import events_dispatch
 from manassa.integrations.models import WebhookDelivery, WebhookEndpoint
 from manassa.integrations.services import (
     webhook_delivery_attempt,
@@ -32,7 +33,10 @@ def endpoint(people, entity_a, receiver):
 
 
 def _act(people, application, action="start_review"):
-    return application_transition(actor=people["officer"], application=application, action=action)
+    """An officer's action, and the platform telling of it (the event outbox dispatched, as the scheduler does)."""
+    application = application_transition(actor=people["officer"], application=application, action=action)
+    events_dispatch()
+    return application
 
 
 def test_delivered_with_a_valid_signature_and_a_minimal_payload(people, apps, endpoint, receiver):
@@ -76,6 +80,7 @@ def test_only_subscribed_active_endpoints_of_the_entity_get_the_event(people, ap
     _act(people, apps["a1"])
     assert not WebhookDelivery.objects.exists()
     application_transition(actor=officer_b, application=apps["b1"], action="start_review")
+    events_dispatch()
     assert list(WebhookDelivery.objects.values_list("endpoint_id", "entity__code")) == [(other.pk, "ENT-B")]
 
 

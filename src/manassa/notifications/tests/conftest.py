@@ -24,6 +24,7 @@ from manassa.applications.services import (
 )
 from manassa.applications.workflow import TEMPLATES
 from manassa.catalog.tests.factories import make_sector, make_service
+from manassa.core.events import events_dispatch
 
 ROOT = Path(__file__).resolve().parents[4]
 FORM = {
@@ -54,10 +55,18 @@ def service(people, entity_a):
     return service
 
 
+def told() -> int:
+    """Run the deferred subscribers of the events in the outbox, as ``manassa scheduler`` does every second."""
+    return events_dispatch()
+
+
 def submit(customer, service):
+    """Submit a request, and let the platform tell of it (the outbox dispatched)."""
     application = application_start(actor=customer, service=service)
     application_answers_save(actor=customer, application=application, answers={"full_name": "Maryam"})
-    return application_submit(actor=customer, application=application)
+    application = application_submit(actor=customer, application=application)
+    told()
+    return application
 
 
 class Sandbox:

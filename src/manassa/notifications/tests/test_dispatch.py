@@ -7,8 +7,15 @@ from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 
 from manassa.applications.models import Notice
-from manassa.applications.services import application_sla_sweep, application_transition
+from manassa.applications.services import (
+    application_answers_save,
+    application_sla_sweep,
+    application_start,
+    application_submit,
+    application_transition,
+)
 from manassa.core.errors import InvalidInput
+from manassa.core.models import EventOutbox
 from manassa.entities.models import Entity
 from manassa.notifications.models import Delivery, DeliveryStatus, NotificationTemplate, TemplateStatus
 from manassa.notifications.services import (
@@ -18,7 +25,7 @@ from manassa.notifications.services import (
     template_publish,
     template_revert,
 )
-from manassa.notifications.tests.conftest import submit
+from manassa.notifications.tests.conftest import submit, told
 
 
 @pytest.fixture(autouse=True)
@@ -86,6 +93,7 @@ def test_each_state_change_and_a_result_notify_the_applicant(people, service):
     customer = _customer(people, notify_sms=False)
     application = submit(customer, service)
     application_transition(actor=people["officer"], application=application, action="start_review")
+    told()
     events = list(Delivery.objects.filter(recipient=customer, channel="email").order_by("id")
                   .values_list("event", flat=True))
     assert events == ["application.submitted", "application.state_changed"]
@@ -101,6 +109,7 @@ def test_a_missed_deadline_alerts_the_escalation_role_in_their_language(people, 
     application = submit(_customer(people), service)
     with time_machine.travel(application.state_due_at.timestamp() + 60, tick=False):
         assert application_sla_sweep() == 1
+    told()
     staff = Delivery.objects.filter(event="application.sla_breached")
     assert {d.recipient_id for d in staff} == {supervisor.pk}
     email = staff.get(channel="email")
@@ -116,6 +125,7 @@ def test_a_change_that_rolls_back_leaves_no_delivery_no_task_no_notice(people, s
         assert Delivery.objects.count() == 3 and DBTaskResult.objects.count() == 2
         raise RuntimeError("the change fails after the notifications were enqueued")
     assert Delivery.objects.count() == 0 and DBTaskResult.objects.count() == 0 and Notice.objects.count() == 0
+    assert not EventOutbox.objects.exists()
     submit(customer, service)
     assert Delivery.objects.count() == 3 and DBTaskResult.objects.filter(status="READY").count() == 2
 
@@ -165,6 +175,7 @@ def test_cases_notify_their_reporter_and_escalate_to_supervisors_then_the_digita
     customer = _customer(people, preferred_language="en")
     submitted = cases.case_submit(actor=customer, kind="complaint", description="Broken street light",
                                   category=make_category(entity=entity_a, code="A-LIGHTS"))
+    told()
     case = submitted.case
     mine = Delivery.objects.filter(recipient=customer, reference=case.reference)
     assert {d.channel for d in mine.filter(event="case.created")} == {"in_app", "email", "sms"}
@@ -172,6 +183,7 @@ def test_cases_notify_their_reporter_and_escalate_to_supervisors_then_the_digita
     assert email.subject == f"We received your case {case.reference}" and f"/en/feedback/cases/{case.reference}/" \
         in email.body
     cases.case_transition(actor=people["officer"], case=case, action="acknowledge")
+    told()
     update = mine.get(event="case.state_changed", channel="email")
     assert update.subject == f"Update on your case {case.reference}: Acknowledged"
     assert Notice.objects.filter(user=customer, message_en=f"Your case {case.reference}: Acknowledged").exists()
@@ -179,6 +191,7 @@ def test_cases_notify_their_reporter_and_escalate_to_supervisors_then_the_digita
     with transaction.atomic():
         events.emit(events.DomainEvent(kind="case.escalated", entity_code="ENT-A", subject=case, data={"level": 1}))
         events.emit(events.DomainEvent(kind="case.escalated", entity_code="ENT-A", subject=case, data={"level": 2}))
+    told()
     first = Delivery.objects.filter(event="case.escalated", channel="in_app")
     assert set(first.values_list("recipient__email", flat=True)) == {"supervisor@example.test",
                                                                      "do_admin@example.test"}
@@ -187,4 +200,39 @@ def test_cases_notify_their_reporter_and_escalate_to_supervisors_then_the_digita
     # An anonymous report: no account, so no message beyond the tracking link.
     anonymous = cases.case_submit(actor=None, kind="suggestion", description="More shade in the park",
                                   category=make_category(entity=entity_a, code="A-PARKS")).case
+    told()
     assert not Delivery.objects.filter(reference=anonymous.reference).exists()
+
+
+def test_the_change_waits_for_nobody_and_the_outbox_tells_once(people, service):
+    """The submission writes one outbox row, no delivery; dispatching tells once, a second dispatch nothing."""
+    customer = _customer(people)
+    application = application_start(actor=customer, service=service)
+    application_answers_save(actor=customer, application=application, answers={"full_name": "Maryam"})
+    application_submit(actor=customer, application=application)
+    assert EventOutbox.objects.count() == 1 and not Delivery.objects.exists()
+    assert told() == 1 and told() == 0
+    assert Delivery.objects.count() == 3 and not EventOutbox.objects.exists()
+
+
+def test_a_failing_subscriber_keeps_the_event_and_rolls_back_its_writes(people, service, monkeypatch):
+    from manassa.core import events
+
+    calls = []
+
+    def broken(event):
+        calls.append(event.id)
+        raise RuntimeError("subscriber bug")
+
+    events.subscribe("application.", broken, deferred=True)
+    try:
+        submit(_customer(people), service)
+        row = EventOutbox.objects.get()
+        assert row.attempts == 1 and "subscriber bug" in row.last_error and row.next_attempt_at is not None
+        # The notifications written before the failing subscriber ran were rolled back with it.
+        assert not Delivery.objects.exists()
+        assert told() == 0  # not due yet
+    finally:
+        events.unsubscribe("application.", broken)
+    EventOutbox.objects.update(next_attempt_at=None)
+    assert told() == 1 and Delivery.objects.count() == 3 and len(calls) == 1
