@@ -15,6 +15,7 @@ from manassa.catalog.search.api import router as search_router
 from manassa.core.errors import ApplicationError, from_validation_error
 from manassa.entities.api import backoffice_router, public_router, system_router
 from manassa.integrations.api import system_router as integrations_system_router
+from manassa.payments.api import router as payments_system_router
 
 api = NinjaAPI(
     title="Manassa API",
@@ -87,4 +88,5 @@ api.add_router("/backoffice", backoffice_router)
 api.add_router("/backoffice", applications_backoffice_router)
 api.add_router("/system", system_router)
 api.add_router("/system", integrations_system_router)
+api.add_router("/system", payments_system_router)
 api.add_router("/audit", audit_router)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("open311/v2/", include("manassa.complaints.urls_open311")),
     path("payments/", include("manassa.payments.urls_callback")),
     path("sandbox-gateway/", include("manassa.payments.sandbox.urls")),
+    path("sandbox-billers/", include("manassa.bills.sandbox.urls")),
     path("admin/", admin.site.urls),
 ]
 
@@ -28,6 +29,7 @@ urlpatterns += i18n_patterns(
     path("notifications/", include("manassa.notifications.urls")),
     path("feedback/", include("manassa.complaints.urls")),
     path("payments/", include("manassa.payments.urls")),
+    path("bills/", include("manassa.bills.urls")),
     path("backoffice/cases/", include("manassa.complaints.urls_admin")),
     path("surveys/", include("manassa.surveys.urls")),
     path("backoffice/surveys/", include("manassa.surveys.urls_admin")),
@@ -35,6 +37,7 @@ urlpatterns += i18n_patterns(
     path("backoffice/documents/", include("manassa.certificates.urls_admin")),
     path("backoffice/entities/<str:code>/notifications/", include("manassa.notifications.urls_admin")),
     path("backoffice/entities/<str:code>/integrations/", include("manassa.integrations.urls_admin")),
+    path("backoffice/entities/<str:code>/payments/", include("manassa.payments.urls_backoffice")),
     path("backoffice/queue/", include("manassa.applications.urls_backoffice")),
     path("backoffice/", include("manassa.entities.urls")),
     path("backoffice/entities/<str:code>/services/<str:service_code>/definitions/",
@@ -42,6 +45,7 @@ urlpatterns += i18n_patterns(
     path("backoffice/entities/<str:code>/services/", include(backoffice_urlpatterns)),
     path("digital-office/", include(digital_office_urlpatterns)),
     path("digital-office/catalog/", include(review_urlpatterns)),
+    path("digital-office/payments/", include("manassa.payments.urls_do")),
     path("audit/", include("manassa.audit.urls")),
     prefix_default_language=True,
 )

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "manassa.complaints",
     "manassa.surveys",
     "manassa.payments",
+    "manassa.bills",
 ]
 
 MIDDLEWARE = [
@@ -291,6 +292,9 @@ MANASSA_REFERENCE_PREFIX = os.environ.get("MANASSA_REFERENCE_PREFIX", "SHJ")
 # Periodic jobs run by `manassa scheduler` (started by `manassa serve`): (name, seconds between runs, callable).
 # Every job must be safe to run twice and from two schedulers at once.
 MANASSA_PERIODIC_JOBS = [
+    # Domain events told after the commit (notifications, webhooks): the outbox of core/events.py.
+    ("events-dispatch", float(os.environ.get("MANASSA_EVENTS_DISPATCH_SECONDS", "1")),
+     "manassa.core.events.events_dispatch"),
     ("sla-sweep", int(os.environ.get("MANASSA_SLA_SWEEP_SECONDS", "300")),
      "manassa.applications.services.application_sla_sweep"),
     ("case-sla-sweep", int(os.environ.get("MANASSA_CASE_SLA_SWEEP_SECONDS", "300")),
@@ -302,6 +306,23 @@ MANASSA_PERIODIC_JOBS = [
      "manassa.payments.services.payments_settle_pending"),
     ("invoices-expire", int(os.environ.get("MANASSA_INVOICES_EXPIRE_SECONDS", "900")),
      "manassa.payments.services.invoices_expire"),
+    # Yesterday's ledger against each gateway's settlement report; a re-run replaces the day's report.
+    ("payments-reconcile", int(os.environ.get("MANASSA_PAYMENTS_RECONCILE_SECONDS", "86400")),
+     "manassa.payments.reconciliation.payments_reconcile"),
 ]
 # The address gateways send people back to and call back (the platform's public address).
 MANASSA_PAYMENTS_BASE_URL = os.environ.get("MANASSA_PAYMENTS_BASE_URL", MANASSA_SITE_URL)
+
+# Bill providers (docs/bills.md): {code: {"class": adapter, "entity": entity code, "label": {"ar", "en"},
+# "account_length": [min, max], **adapter options}}. Demo mode pays SEWA's bills at the sandbox biller.
+MANASSA_BILL_PROVIDERS = {
+    "sewa": {"class": "manassa.bills.providers.sandbox.SandboxBillProvider", "entity": "SEWA",
+             "label": {"ar": "هيئة كهرباء ومياه وغاز الشارقة", "en": "Sharjah Electricity, Water and Gas Authority"},
+             "account_length": [10, 10]},
+} if MANASSA_DEMO_MODE else {}
+# The sandbox billers under /sandbox-billers/ (default: on in demo mode), their signing key (default: derived
+# from SECRET_KEY), the address the sandbox adapter calls (default: MANASSA_SITE_URL).
+MANASSA_SANDBOX_BILLERS = env_bool("MANASSA_SANDBOX_BILLERS", MANASSA_DEMO_MODE)
+MANASSA_SANDBOX_BILLERS_SECRET = os.environ.get("MANASSA_SANDBOX_BILLERS_SECRET", "")
+MANASSA_SANDBOX_BILLERS_URL = os.environ.get("MANASSA_SANDBOX_BILLERS_URL", "")
+MANASSA_BILL_INVOICE_HOURS = int(os.environ.get("MANASSA_BILL_INVOICE_HOURS", "24"))

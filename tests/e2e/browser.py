@@ -33,7 +33,7 @@ def assert_accessible(page):
 LATIN_ALLOWED = {"Manassa", "UAE", "PASS", "API", "TOTP", "OpenAPI", "Apache", "SMS", "IP", "SOP", "JSON",
                  "URL", "https", "HTTPS",
                  # file formats, named the same in every language
-                 "PDF", "PNG", "JPG", "JPEG", "GIF", "WEBP", "TIFF", "HEIC", "DOCX", "XLSX"}
+                 "PDF", "PNG", "JPG", "JPEG", "GIF", "WEBP", "TIFF", "HEIC", "DOCX", "XLSX", "CSV"}
 _LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
 _ARABIC = re.compile(r"[\u0600-\u06FF]")
 

@@ -60,6 +60,8 @@ PAGES = [
     ("customer", "/my-documents/", 200),
     ("customer", "/feedback/mine/", 200),
     ("customer", "/surveys/mine/", 200),
+    ("customer", "/payments/", 200),
+    ("customer", "/bills/", 200),
     ("admin", "/backoffice/queue/", 200),
     ("admin", "/backoffice/cases/", 200),
     ("admin", "/backoffice/documents/", 200),
@@ -69,7 +71,11 @@ PAGES = [
     ("admin", "/backoffice/entities/SEWA/notifications/", 200),
     ("admin", "/backoffice/entities/SEWA/notifications/deliveries/", 200),
     ("admin", "/backoffice/entities/SEWA/integrations/", 200),
+    ("admin", "/backoffice/entities/SEWA/payments/", 200),
+    ("admin", "/backoffice/entities/SEWA/payments/refunds/", 200),
+    ("admin", "/backoffice/entities/SEWA/payments/reconciliation/", 200),
     ("do_admin", "/backoffice/cases/triage/", 200),
+    ("do_admin", "/digital-office/payments/reconciliation/", 200),
 ]
 DATA_WORDS: set[str] = set()  # identifiers are marked .literal in the templates
 

@@ -63,6 +63,7 @@ from manassa.core.downloads import file_response
 from manassa.core.errors import InvalidInput
 from manassa.core.files import EXTENSIONS
 from manassa.core.i18n import pick
+from manassa.payments.selectors import invoices_of_application
 
 CHECK = "check"  # ?from=check: a "Change" link from "check your answers" returns there
 
@@ -292,6 +293,7 @@ def _detail_context(request, application, **extra):
         "document_max_size": other_document_max_size(),
         "rating": Rating.objects.filter(application=application).first() if application.closed_at else None,
         "rating_choices": RatingScore.choices,
+        "invoice_rows": invoices_of_application(request.user, application),
         "breadcrumbs": _crumbs(_list_crumb(), (application.reference, None, True)),
         **extra,
     }

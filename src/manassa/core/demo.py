@@ -46,6 +46,8 @@ def demo_is_loaded() -> bool:
 
 @transaction.atomic
 def demo_load(*, actor=None) -> dict[str, int]:
+    from manassa.bills.demo import bills_demo_load
+
     # Through the catalog importer, so the demo file is held to the interchange format
     # and loading it twice changes nothing.
     doc = catalog_parse(DEMO_CATALOG.read_bytes())
@@ -72,7 +74,7 @@ def demo_load(*, actor=None) -> dict[str, int]:
     return {"entities": len(report.created["entities"]), "sectors": len(doc.get("sectors") or []),
             "life_events": len(doc.get("life_events") or []), "services": len(doc.get("services") or []),
             "online_services": _demo_online_services(actor=actor), "users": created_users,
-            "case_categories": install_demo_categories()}
+            "case_categories": install_demo_categories(), "bill_accounts": bills_demo_load(actor=actor)}
 
 
 def _demo_online_services(*, actor) -> int:

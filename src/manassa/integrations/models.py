@@ -20,6 +20,8 @@ EVENT_KINDS = {
     "application.document_added": _("The applicant added a document"),
     "application.result_added": _("A result document was issued"),
     "application.sla_breached": _("A step missed its deadline"),
+    "payment.succeeded": _("A payment succeeded"),
+    "payment.refunded": _("A payment was refunded"),
 }
 PING = "ping"
 

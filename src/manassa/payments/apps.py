@@ -10,6 +10,8 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from manassa.core import events
+        from manassa.payments.receipts import on_payment_succeeded
         from manassa.payments.subscribers import on_application_event
 
         events.subscribe("application.", on_application_event)
+        events.subscribe("payment.succeeded", on_payment_succeeded, deferred=True)

@@ -262,3 +262,50 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.payment_id}: {self.amount}"
+
+
+class ReconciliationReport(models.Model):
+    """One run of reconciliation for a day and a gateway: our ledger against the gateway's settlement report.
+
+    A re-run of the same day and gateway replaces its rows (``payments.reconciliation``).
+    """
+
+    day = models.DateField(_("day"))
+    gateway = models.CharField(_("gateway"), max_length=20)
+    ran_at = models.DateTimeField(_("reconciled at"))
+    # False when the gateway gave no report (unreachable, or no reports at all): the rows hold only the ledger.
+    report_received = models.BooleanField(default=True)
+    difference_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("reconciliation report")
+        verbose_name_plural = _("reconciliation reports")
+        constraints = [models.UniqueConstraint(fields=["day", "gateway"], name="reconciliation_day_gateway")]
+        indexes = [models.Index(fields=["-day", "gateway"], name="reconciliation_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.gateway}"
+
+
+class ReconciliationRow(models.Model):
+    """One entity's part of a report (``entity`` empty: what the gateway settled for no payment we know)."""
+
+    report = models.ForeignKey(ReconciliationReport, on_delete=models.CASCADE, related_name="rows")
+    entity = models.ForeignKey("entities.Entity", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    currency = models.CharField(max_length=3, default="AED")
+    expected_total = models.BigIntegerField(default=0)
+    expected_count = models.PositiveIntegerField(default=0)
+    settled_total = models.BigIntegerField(default=0)
+    settled_count = models.PositiveIntegerField(default=0)
+    # [{"problem": "missing_in_ledger" | "missing_at_gateway" | "amount_mismatch", "kind", "event_id",
+    #   "payment", "gateway_reference", "ledger_amount", "gateway_amount"}]
+    differences = models.JSONField(default=list)
+    difference_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("reconciliation row")
+        verbose_name_plural = _("reconciliation rows")
+        indexes = [models.Index(fields=["entity", "report"], name="reconciliation_row_entity_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.entity_id}"

@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from manassa.audit.services import audit_record
+from manassa.audit.services import AuditEntry, audit_record, audit_record_many
 from manassa.core import events
 from manassa.core.errors import ApplicationError, Conflict, Forbidden, InvalidInput, NotFound
 from manassa.entities.models import EntityRole, Membership
@@ -209,13 +209,13 @@ def payment_start(*, actor, invoice: Invoice, idempotency_key: str, gateway_code
 
 # -- settling: callbacks, returns, status queries ----------------------------------------------------------------------
 
-def _ledger_write(*, kind: str, amount: int, payment: Payment, event_id: str, now) -> LedgerEntry | None:
-    key = f"{payment.gateway}:{event_id}"
-    if LedgerEntry.objects.filter(gateway_event_id=key).exists():
-        return None
-    return LedgerEntry.objects.create(kind=kind, amount=amount, currency=payment.currency, gateway=payment.gateway,
-                                      gateway_event_id=key, payment=payment, invoice_id=payment.invoice_id,
-                                      entity_id=payment.entity_id, at=now)
+def _ledger_write(*, kind: str, amount: int, payment: Payment, event_id: str, now) -> None:
+    # One statement, and the unique gateway event id decides: a movement already recorded adds nothing.
+    LedgerEntry.objects.bulk_create(
+        [LedgerEntry(kind=kind, amount=amount, currency=payment.currency, gateway=payment.gateway,
+                     gateway_event_id=f"{payment.gateway}:{event_id}", payment=payment,
+                     invoice_id=payment.invoice_id, entity_id=payment.entity_id, at=now)],
+        ignore_conflicts=True)
 
 
 def _request_reference(invoice: Invoice) -> str | None:
@@ -237,14 +237,34 @@ def _move_application_on(invoice: Invoice) -> None:
         logger.warning("paid request not moved on", extra={"invoice": invoice.number, "error": exc.code})
 
 
+def _changes_nothing(payment: Payment, status: ChargeStatus) -> bool:
+    """Whether the gateway's answer cannot move ``payment`` on, read without a lock.
+
+    A status only moves forward, so a payment seen succeeded (or refunded) is
+    so for good, and a failure changes nothing but a payment still waiting: a
+    repeated notification then costs one read, not a transaction with two row
+    locks and a write (gateways repeat notifications, often in bursts).
+    """
+    final = (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED)
+    if status.status == SUCCEEDED:
+        return payment.status in final
+    if status.status == FAILED:
+        return payment.status in (*final, PaymentStatus.FAILED)
+    return False
+
+
 def payment_apply(*, payment: Payment, status: ChargeStatus, source: str) -> Payment:
     """Apply what the gateway says about a payment; any number of times, in any order, with one outcome."""
     if status.merchant_reference != payment.reference or (
             payment.gateway_reference and status.gateway_reference != payment.gateway_reference):
         raise CallbackInvalid("the gateway's answer is about another payment")
+    if payment.gateway_reference and _changes_nothing(payment, status):
+        return payment
     now = timezone.now()
     with transaction.atomic():
-        invoice = Invoice.objects.select_for_update().select_related("application", "entity").get(
+        # Only the invoice row: FOR UPDATE over the joins would lock the entity (every payment of the entity
+        # behind one row) and PostgreSQL refuses it on the nullable side (a bill's invoice has no request).
+        invoice = Invoice.objects.select_for_update(of=("self",)).select_related("application", "entity").get(
             pk=payment.invoice_id)
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         fields = ["last_checked_at", "updated_at"]
@@ -280,17 +300,19 @@ def _payment_succeeded(*, invoice: Invoice, payment: Payment, status: ChargeStat
     _ledger_write(kind=LedgerKind.CHARGE, amount=payment.amount, payment=payment, event_id=status.event_id, now=now)
     double = invoice.status == InvoiceStatus.PAID and invoice.paid_by_id != payment.pk
     changes = {"invoice": invoice.number, "amount": payment.amount, "from": before, "source": source}
+    audits = [AuditEntry(action="payments.payment_succeeded", obj=payment, entity_code=invoice.entity.code,
+                         changes=changes)]
     if double:
         refund = Refund.objects.create(payment=payment, amount=payment.amount, automatic=True,
                                        reason="Double payment: the invoice was already paid by "
                                               f"{invoice.paid_by.reference}.")
-        audit_record(actor=None, action="payments.double_payment", obj=payment, entity_code=invoice.entity.code,
-                     changes={**changes, "refund": refund.pk})
+        audits.insert(0, AuditEntry(action="payments.double_payment", obj=payment, entity_code=invoice.entity.code,
+                                    changes={**changes, "refund": refund.pk}))
     else:
         invoice.status, invoice.paid_at, invoice.paid_by = InvoiceStatus.PAID, now, payment
         invoice.save(update_fields=["status", "paid_at", "paid_by"])
-    audit_record(actor=None, action="payments.payment_succeeded", obj=payment, entity_code=invoice.entity.code,
-                 changes=changes)
+    # One move of the audit chain's head (a lock every audited write takes) for both events.
+    audit_record_many(actor=None, entries=audits)
     events.emit(events.DomainEvent(
         kind="payment.succeeded", entity_code=invoice.entity.code, subject=payment,
         data={"payment": payment.reference, "invoice": invoice.number, "amount": payment.amount,
@@ -379,7 +401,7 @@ def refund_request(*, actor, payment: Payment, amount: int, reason: str) -> Refu
     if not reason:
         raise InvalidInput(fields={"reason": [_("Give the reason for the refund.")]})
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().select_related("entity").get(pk=payment.pk)
+        payment = Payment.objects.select_for_update(of=("self",)).select_related("entity").get(pk=payment.pk)
         if payment.status != PaymentStatus.SUCCEEDED:
             raise Conflict(_("Only a successful payment can be refunded."), code="not_refundable")
         if amount <= 0 or amount > _refundable(payment):
@@ -400,7 +422,7 @@ def refund_decide(*, actor, refund: Refund, approve: bool) -> Refund:
     if refund.requested_by_id == actor.pk:
         raise Forbidden(_("A refund is approved by someone other than who asked for it."))
     with transaction.atomic():
-        refund = Refund.objects.select_for_update().select_related("payment__entity").get(pk=refund.pk)
+        refund = Refund.objects.select_for_update(of=("self",)).select_related("payment__entity").get(pk=refund.pk)
         if refund.status != RefundStatus.REQUESTED:
             raise Conflict(_("This refund has already been decided."), code="refund_decided")
         refund.status = RefundStatus.APPROVED if approve else RefundStatus.REJECTED
@@ -430,7 +452,7 @@ def refund_execute(*, refund_id: int) -> Refund:
         raise
     now = timezone.now()
     with transaction.atomic():
-        invoice = Invoice.objects.select_for_update().select_related("entity").get(pk=payment.invoice_id)
+        invoice = Invoice.objects.select_for_update(of=("self",)).select_related("entity").get(pk=payment.invoice_id)
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         refund = Refund.objects.select_for_update().get(pk=refund.pk)
         if refund.status != RefundStatus.APPROVED:

@@ -7,5 +7,7 @@ from manassa.payments import views
 app_name = "payments"
 
 urlpatterns = [
+    path("", views.my_payments, name="mine"),
+    path("invoices/<str:number>/", views.invoice_detail, name="invoice"),
     path("return/<str:reference>/", views.payment_return, name="return"),
 ]

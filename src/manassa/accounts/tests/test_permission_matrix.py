@@ -16,6 +16,8 @@ from manassa.complaints.tests import matrix_rows as complaints_rows
 from manassa.entities.services import api_key_issue
 from manassa.integrations.tests import matrix_rows as integrations_rows
 from manassa.notifications.tests import matrix_rows as notifications_rows
+from manassa.payments.tests import matrix_api as payments_api_rows
+from manassa.payments.tests import matrix_rows as payments_rows
 from manassa.surveys.tests import matrix_rows as surveys_rows
 
 ROLES = ["anonymous", "customer", "officer", "supervisor", "admin", "do_admin", "do_analyst", "auditor"]
@@ -125,14 +127,14 @@ API = [
 
 # Each app keeps the rows of its own routes next to its tests and they are added here.
 _ROW_MODULES = [matrix_editor, matrix_documents, matrix_api, notifications_rows, certificates_rows, integrations_rows,
-                complaints_rows, surveys_rows]
+                complaints_rows, surveys_rows, payments_rows, payments_api_rows]
 PAGES += ([row for module in _ROW_MODULES for row in module.PAGES] + complaints_rows.CASE_PAGES
-          + certificates_rows.ISSUED_DOCUMENT_PAGES)
+          + certificates_rows.ISSUED_DOCUMENT_PAGES + payments_rows.PAYMENT_PAGES)
 API += [row for module in _ROW_MODULES for row in module.API]
 
 STAFF_NAMESPACES = {"backoffice", "digital_office", "audit", "backoffice_catalog", "digital_office_catalog",
                     "workqueue", "definitions", "notifications_admin", "certificates_admin", "integrations",
-                    "cases_admin", "surveys_admin"}
+                    "cases_admin", "surveys_admin", "payments_admin", "payments_do"}
 COVERED_API_PATHS = {
     "/backoffice/entities/{code}/members", "/audit/events", "/me", "/system/whoami", "/catalog/import",
 }.union(*(module.COVERED_API_PATHS for module in _ROW_MODULES))
@@ -179,7 +181,8 @@ def keys(people, entity_a, entity_b):
     return {"<A>": key_a.prefix, "<B>": key_b.prefix, "token_a": token_a, "token_b": token_b, "<S>": synonym.pk,
             **{key: revision.pk for key, revision in revisions.items()}, **application_refs,
             **complaints_rows.fixture_keys(people, entity_a, entity_b),
-            **certificates_rows.fixture_documents(entity_a=entity_a, entity_b=entity_b, holder=people["customer"])}
+            **certificates_rows.fixture_documents(entity_a=entity_a, entity_b=entity_b, holder=people["customer"]),
+            **payments_rows.fixture_payments(people=people, entity_a=entity_a, entity_b=entity_b)}
 
 
 def _result_document(application):

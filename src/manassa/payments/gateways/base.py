@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass
+from datetime import date, datetime
 
 
 class GatewayError(Exception):
@@ -66,6 +67,20 @@ class RefundResult:
     amount: int
 
 
+@dataclass(frozen=True)
+class SettlementLine:
+    """One movement of money as the gateway settled it (its daily settlement report)."""
+
+    gateway_reference: str  # the gateway's reference of the charge (also for its refunds)
+    merchant_reference: str  # the platform's payment reference
+    kind: str  # "charge" or "refund"
+    amount: int  # fils, signed: a charge is positive, a refund negative (as in the ledger)
+    currency: str
+    # The same id the gateway gives in callbacks and status queries (and the ledger keeps as "<gateway>:<id>").
+    event_id: str
+    settled_at: datetime
+
+
 class Gateway(abc.ABC):
     code: str = ""
 
@@ -83,3 +98,11 @@ class Gateway(abc.ABC):
 
     @abc.abstractmethod
     def refund(self, *, gateway_reference: str, amount: int, idempotency_key: str) -> RefundResult: ...
+
+    def settlement_report(self, day: date) -> list[SettlementLine]:
+        """What the gateway settled on ``day`` (the platform's local day), for reconciliation.
+
+        Not abstract so that an adapter written before reconciliation still loads; reconciliation records
+        such a gateway as "no report".
+        """
+        raise GatewayError("this gateway gives no settlement report")

@@ -1,13 +1,16 @@
 """The adapter for the sandbox gateway (``manassa.payments.sandbox``), written as for any other gateway.
 
 The sandbox is served by the platform itself, so the adapter calls its bank
-in-process for sessions, status queries and refunds; the callbacks come back
-over HTTP, signed, like a real gateway's.
+in-process for sessions, status queries, refunds and the daily settlement
+report (the same report its signed API serves at
+``/sandbox-gateway/api/settlements/<day>/``); the callbacks come back over
+HTTP, signed, like a real gateway's.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
 
 from django.urls import reverse
 
@@ -20,6 +23,7 @@ from manassa.payments.gateways.base import (
     RefundResult,
     Session,
     SessionRequest,
+    SettlementLine,
 )
 from manassa.payments.sandbox import bank
 
@@ -74,3 +78,14 @@ class SandboxGateway(Gateway):
         except bank.SandboxError as exc:
             raise GatewayError(str(exc)) from exc
         return RefundResult(gateway_refund_id=refund.reference, amount=refund.amount)
+
+    def settlement_report(self, day: date) -> list[SettlementLine]:
+        try:
+            return [SettlementLine(gateway_reference=str(line["charge"]),
+                                   merchant_reference=str(line["merchant_reference"]), kind=str(line["kind"]),
+                                   amount=int(line["amount"]), currency=str(line["currency"]),
+                                   event_id=str(line["id"]),
+                                   settled_at=datetime.fromisoformat(str(line["settled_at"])))
+                    for line in bank.settlement_report(day=day)]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise GatewayError("malformed settlement report") from exc

@@ -23,7 +23,8 @@ import hmac
 import json
 import secrets
 import time
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as day_time
 
 from django.db import transaction
 from django.utils import timezone
@@ -188,6 +189,32 @@ def totals() -> dict[str, int]:
     charged = sum(SandboxCharge.objects.filter(status="succeeded").values_list("amount", flat=True))
     refunded = sum(SandboxRefund.objects.values_list("amount", flat=True))
     return {"charged": charged, "refunded": refunded, "net": charged - refunded}
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The start and end of ``day`` in the bank's (and the platform's) local time zone."""
+    start = timezone.make_aware(datetime.combine(day, day_time.min))
+    return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), day_time.min))
+
+
+def settlement_report(*, day: date) -> list[dict]:
+    """The day's settlement file: every charge that succeeded and every refund paid out on ``day``.
+
+    Amounts are signed (a refund negative); a refund carries its charge's references.
+    """
+    start, end = day_bounds(day)
+    lines = []
+    charges = SandboxCharge.objects.filter(status="succeeded", settled_at__gte=start, settled_at__lt=end)
+    for charge in charges.order_by("settled_at", "id"):
+        lines.append({"id": event_id(charge), "kind": "charge", "charge": charge.reference,
+                      "merchant_reference": charge.merchant_reference, "amount": charge.amount,
+                      "currency": charge.currency, "settled_at": charge.settled_at.isoformat()})
+    refunds = SandboxRefund.objects.filter(created_at__gte=start, created_at__lt=end).select_related("charge")
+    for refund in refunds.order_by("created_at", "id"):
+        lines.append({"id": refund.reference, "kind": "refund", "charge": refund.charge.reference,
+                      "merchant_reference": refund.charge.merchant_reference, "amount": -refund.amount,
+                      "currency": refund.charge.currency, "settled_at": refund.created_at.isoformat()})
+    return lines
 
 
 def callback_body(payload: dict) -> bytes:

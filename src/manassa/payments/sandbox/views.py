@@ -7,6 +7,7 @@ know the platform only by the return and callback URLs given with the charge.
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -72,6 +73,19 @@ def charge_status_api(request: HttpRequest, reference: str) -> JsonResponse:
         return JsonResponse(bank.charge_status(reference=reference))
     except bank.SandboxError:
         return JsonResponse({"error": "not found"}, status=404)
+
+
+@require_http_methods(["GET"])
+def settlement_report_api(request: HttpRequest, day: str) -> JsonResponse:
+    """The day's settlement report (``YYYY-MM-DD``), signed like the status query."""
+    _enabled()
+    if not _authorised(request):
+        return JsonResponse({"error": "bad signature"}, status=401)
+    try:
+        settled_on = date.fromisoformat(day)
+    except ValueError:
+        return JsonResponse({"error": "invalid day"}, status=400)
+    return JsonResponse({"day": settled_on.isoformat(), "lines": bank.settlement_report(day=settled_on)})
 
 
 @csrf_exempt

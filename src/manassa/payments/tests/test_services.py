@@ -381,3 +381,22 @@ def test_a_payment_state_without_fees_refuses_the_move_and_keeps_the_request(inv
     assert caught.value.code == "no_fees"
     application.refresh_from_db()
     assert application.state == "in_review" and not Invoice.objects.filter(application=application).exists()
+
+
+def test_entity_systems_hear_of_payments_by_webhook(invoice, customer, client, people):
+    import json
+
+    from manassa.core.events import events_dispatch
+    from manassa.integrations.models import WebhookDelivery
+    from manassa.integrations.services import webhook_endpoint_create
+
+    webhook_endpoint_create(actor=people["admin"], entity=invoice.entity, url="https://example.ae/hook",
+                            events=["payment.succeeded", "payment.refunded"])
+    payment, charge = _pay(invoice, customer, SUCCESS)
+    _callback(client, charge)
+    _callback(client, charge)  # told twice: one event
+    events_dispatch()
+    delivery = WebhookDelivery.objects.get(kind="payment.succeeded")
+    body = json.loads(delivery.body)
+    assert body["data"] == {"payment": payment.reference, "invoice": invoice.number, "amount": invoice.total,
+                            "currency": "AED", "request": invoice.application.reference, "double_payment": False}
