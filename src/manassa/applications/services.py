@@ -129,8 +129,10 @@ def application_start(*, actor, service) -> Application:
 def _locked(application: Application) -> Application:
     # Lock the application only: FOR UPDATE would otherwise also lock the joined service,
     # entity and definitions, and every request for the same service would queue behind one.
-    return (Application.objects.select_for_update(of=("self",))
-            .select_related("service", "entity", "workflow", "form", "applicant").get(pk=application.pk))
+    # Only the entity is joined (every change names it): the parsed form and workflow are cached per process
+    # by id (``form_of``, ``workflow_of``), and the rarer paths that need the service or the applicant load
+    # them. Each join costs the planner and the row decoding more than the occasional extra query.
+    return Application.objects.select_for_update(of=("self",)).select_related("entity").get(pk=application.pk)
 
 
 def _workflow(application: Application) -> Workflow:
@@ -188,7 +190,8 @@ def application_submit(*, actor, application: Application) -> Application:
     application.state = workflow.initial
     application.submitted_at = now
     _deadlines(application, workflow, now=now, whole_request=True)
-    application.save()
+    application.save(update_fields=["answers", "reference", "state", "submitted_at", "state_due_at", "due_at",
+                                    "updated_at"])
     ApplicationEvent.objects.create(application=application, actor=actor, action="submit",
                                     from_state=DRAFT_STATE, to_state=application.state)
     _emit("application.submitted", application, actor)
