@@ -14,7 +14,10 @@ def currency_label(code: str) -> str:
 
 
 def format_money(amount: int, currency: str = "AED") -> str:
-    """``15000, "AED"`` → ``"150.00 AED"`` (``"150.00 درهم"`` in Arabic)."""
+    """``15000, "AED"`` → ``"150.00 AED"`` (``"150.00 درهم"`` in Arabic); a negative amount (a refund in
+    the ledger) → ``"−25.00 AED"``."""
+    if int(amount) < 0:
+        return "−" + format_money(-int(amount), currency)
     unit = MINOR_UNITS.get(currency, 100)
     whole, minor = divmod(int(amount), unit)
     digits = len(str(unit)) - 1

@@ -9,8 +9,6 @@ Digital Office sees every entity's reconciliation.
 
 from __future__ import annotations
 
-import csv
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -23,6 +21,7 @@ from django.utils.translation import gettext as _
 from manassa.accounts.permissions import Perm, has_entity_perm
 from manassa.accounts.selectors import require_platform_perm
 from manassa.audit.models import AuditEvent
+from manassa.core.csv_export import csv_line
 from manassa.core.errors import NotFound
 from manassa.entities.models import Entity
 from manassa.entities.selectors import access_entity
@@ -37,7 +36,6 @@ from manassa.payments.models import (
 from manassa.payments.reconciliation import PROBLEM_LABELS, day_bounds
 
 LIST_LIMIT = 50
-_SIGNED_AMOUNT = re.compile(r"-\d+(\.\d+)?")
 REPORT_DAYS = 31
 
 
@@ -207,24 +205,6 @@ def difference_view(difference: dict) -> dict:
 # --- CSV -----------------------------------------------------------------------------------------
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_cell(value) -> str:
-    """A cell a spreadsheet will not run: text starting with = + - @ (or a tab, a return) is quoted with '.
-
-    A plain negative amount (``-25.00``, as the ledger signs refunds) stays a number.
-    """
-    if value is None:
-        return ""
-    text = str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _SIGNED_AMOUNT.fullmatch(text):
-        return "'" + text
-    return text
-
-
 def _aed(amount: int | None) -> str:
     if amount is None:
         return ""
@@ -239,7 +219,6 @@ def reconciliation_csv_lines(rows: Iterable[ReconciliationRow], *, chunk_size: i
     Starts with a byte-order mark so spreadsheet programs read Arabic correctly; amounts in AED with two
     decimals, signed like the ledger. The header is made now, in the request's language.
     """
-    writer = csv.writer(_Echo())
     header = [_("Day"), _("Gateway"), _("Entity code"), _("Entity"), _("Line"), _("Kind"), _("Event"),
               _("Payment"), _("Gateway reference"), _("Our ledger (AED)"), _("Gateway (AED)"),
               _("Entries in our ledger"), _("Entries at the gateway")]
@@ -252,14 +231,12 @@ def reconciliation_csv_lines(rows: Iterable[ReconciliationRow], *, chunk_size: i
             entity_code = row.entity.code if row.entity else ""
             entity_name = row.entity.name if row.entity else unknown
             start = [row.report.day.isoformat(), row.report.gateway, entity_code, entity_name]
-            yield writer.writerow([csv_cell(v) for v in [
-                *start, totals_label, "", "", "", "", _aed(row.expected_total), _aed(row.settled_total),
-                row.expected_count, row.settled_count]])
+            yield csv_line([*start, totals_label, "", "", "", "", _aed(row.expected_total),
+                            _aed(row.settled_total), row.expected_count, row.settled_count])
             for difference in row.differences:
-                yield writer.writerow([csv_cell(v) for v in [
-                    *start, labels.get(difference.get("problem"), difference.get("problem")),
-                    difference.get("kind"), difference.get("event_id"), difference.get("payment"),
-                    difference.get("gateway_reference"), _aed(difference.get("ledger_amount")),
-                    _aed(difference.get("gateway_amount")), "", ""]])
+                yield csv_line([*start, labels.get(difference.get("problem"), difference.get("problem")),
+                                difference.get("kind"), difference.get("event_id"), difference.get("payment"),
+                                difference.get("gateway_reference"), _aed(difference.get("ledger_amount")),
+                                _aed(difference.get("gateway_amount")), "", ""])
 
-    return chain(["\ufeff" + writer.writerow(header)], lines())
+    return chain(["\ufeff" + csv_line(header)], lines())

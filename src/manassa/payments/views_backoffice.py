@@ -139,8 +139,7 @@ HISTORY_LABELS = {
 def signed_money(amount: int | None, currency: str = "AED") -> str:
     if amount is None:
         return "—"
-    text = format_money(abs(int(amount)), currency)
-    return f"−{text}" if amount < 0 else text
+    return format_money(amount, currency)
 
 
 def _crumbs(entity, *items):

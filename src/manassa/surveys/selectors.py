@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,6 +14,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from manassa.accounts.permissions import Perm, entity_ids_with, has_entity_perm, has_platform_perm
+from manassa.core.csv_export import csv_line
 from manassa.core.errors import Forbidden, NotAuthenticated, NotFound
 from manassa.entities.models import Entity
 from manassa.surveys.models import (
@@ -250,15 +250,6 @@ def text_answers(question: Question) -> QuerySet[Answer]:
 
 # --- CSV -----------------------------------------------------------------------------------------------
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value: str) -> str:
-    # A cell starting with = + - @ would be run as a formula by a spreadsheet.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
 
 def survey_csv_lines(survey: Survey, *, chunk_size: int = 500) -> Iterator[str]:
     """The survey's responses as CSV lines, one per response and one column per question.
@@ -270,16 +261,14 @@ def survey_csv_lines(survey: Survey, *, chunk_size: int = 500) -> Iterator[str]:
     """
     questions = survey_questions(survey)
     option_labels = {o.pk: o.label for q in questions for o in q.options.all()}
-    writer = csv.writer(_Echo())
     header = [_("Response"), _("Date")]
     if not survey.anonymous:
         header += [_("Respondent"), _("Request")]
     header += [f"{q.number}. {q.text}" for q in questions]
-    return chain(["\ufeff" + writer.writerow(header)],
-                 _csv_rows(survey, questions, option_labels, writer, chunk_size))
+    return chain(["\ufeff" + csv_line(header)], _csv_rows(survey, questions, option_labels, chunk_size))
 
 
-def _csv_rows(survey, questions, option_labels, writer, chunk_size) -> Iterator[str]:
+def _csv_rows(survey, questions, option_labels, chunk_size) -> Iterator[str]:
     responses = (Response.objects.filter(survey=survey).select_related("respondent", "application")
                  .prefetch_related(Prefetch("answers", queryset=Answer.objects.order_by("question_id", "option_id",
                                                                                          "id")))
@@ -298,8 +287,8 @@ def _csv_rows(survey, questions, option_labels, writer, chunk_size) -> Iterator[
         if not survey.anonymous:
             row += [response.respondent.email if response.respondent else "",
                     (response.application.reference or "") if response.application else ""]
-        row += [_cell("; ".join(by_question.get(q.pk, []))) for q in questions]
-        yield writer.writerow(row)
+        row += ["; ".join(by_question.get(q.pk, [])) for q in questions]
+        yield csv_line(row)
 
 
 def surveys_attached_to(service_id: int, *, on: date | None = None) -> list[Survey]:

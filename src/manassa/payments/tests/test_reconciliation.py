@@ -11,6 +11,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from manassa.core.csv_export import csv_cell
 from manassa.payments.gateways import sandbox_secret
 from manassa.payments.gateways.base import GatewayError
 from manassa.payments.gateways.sandbox import SandboxGateway
@@ -24,7 +25,6 @@ from manassa.payments.reconciliation import (
 )
 from manassa.payments.sandbox import bank
 from manassa.payments.sandbox.models import SandboxCharge
-from manassa.payments.selectors_backoffice import csv_cell
 from manassa.payments.services import refund_decide, refund_execute, refund_request
 from manassa.payments.tests.matrix_rows import callback_deliver, make_bill_invoice, pay
 
