@@ -146,7 +146,9 @@ def events_dispatch(*, limit: int = DISPATCH_BATCH, now=None) -> int:
             try:
                 with transaction.atomic():
                     event = _rebuilt(row)
-                    if event is not None:
+                    if event is None:  # the record was deleted since (a draft discarded): nothing to tell of
+                        logger.warning("event subject gone", extra={"event": row.kind, "event_id": str(row.event_id)})
+                    else:
                         for subscriber in _matching(_deferred, row.kind):
                             subscriber(event)
                     row.delete()
