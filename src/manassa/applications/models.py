@@ -79,6 +79,10 @@ DRAFT_STATE = "draft"
 
 
 class Application(models.Model):
+    # Read with the request when a deferred event subscriber is told of it (``core.events``): who is told,
+    # and the texts, need them.
+    EVENT_RELATED = ("applicant", "entity", "service")
+
     # Public identifier, given at submission (``SHJ-2026-000123``); drafts have none.
     reference = models.CharField(_("reference number"), max_length=32, unique=True, null=True, blank=True)
     service = models.ForeignKey("catalog.Service", on_delete=models.PROTECT, related_name="applications",

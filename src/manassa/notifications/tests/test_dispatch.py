@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 
+from manassa.accounts.tests.factories import make_user
 from manassa.applications.models import Notice
 from manassa.applications.services import (
     application_answers_save,
@@ -236,3 +237,28 @@ def test_a_failing_subscriber_keeps_the_event_and_rolls_back_its_writes(people, 
         events.unsubscribe("application.", broken)
     EventOutbox.objects.update(next_attempt_at=None)
     assert told() == 1 and Delivery.objects.count() == 3 and len(calls) == 1
+
+
+def test_one_failing_event_in_a_batch_does_not_hold_back_the_others(people, service):
+    from manassa.core import events
+
+    first = application_start(actor=_customer(people), service=service)
+    application_answers_save(actor=first.applicant, application=first, answers={"full_name": "Maryam"})
+    first = application_submit(actor=first.applicant, application=first)
+    other_person = make_user("other@example.test", preferred_language="en")
+    second = application_start(actor=other_person, service=service)
+    application_answers_save(actor=other_person, application=second, answers={"full_name": "Sara"})
+    second = application_submit(actor=other_person, application=second)
+
+    def broken_for_the_first(event):
+        if event.subject.pk == first.pk:
+            raise RuntimeError("subscriber bug")
+
+    events.subscribe("application.", broken_for_the_first, deferred=True)
+    try:
+        assert told() == 1
+    finally:
+        events.unsubscribe("application.", broken_for_the_first)
+    assert EventOutbox.objects.get().subject_id == str(first.pk)
+    assert not Delivery.objects.filter(application=first).exists()
+    assert Delivery.objects.filter(application=second).exists()
