@@ -12,5 +12,5 @@ class NotificationsConfig(AppConfig):
         from manassa.notifications.services import on_event
 
         # After the commit, through the outbox: the change does not wait for texts to be rendered.
-        for prefix in ("application.", "document.", "case."):
+        for prefix in ("application.", "document.", "case.", "invoice."):
             events.subscribe(prefix, on_event, deferred=True)

@@ -26,6 +26,7 @@ EVENTS: dict[str, tuple] = {
     "case.state_changed": (_("Case status changed"), "reporter"),
     "case.reminder": (_("Case deadline approaching (to the assignee)"), "case_assignee"),
     "case.escalated": (_("Case escalated (to the supervisors, then the Digital Office)"), "case_escalation"),
+    "invoice.expiring": (_("Payment due soon (to the payer, a day before the invoice expires)"), "payer"),
 }
 
 _SIGN_AR = "\n\nمنصّة — البوابة الحكومية الموحّدة"
@@ -141,4 +142,15 @@ DEFAULTS: dict[tuple[str, str], dict[str, str]] = {
         "Case {reference} with {entity} has passed its deadline and was escalated to you. Its status: {state}.\n"
         "Open it: {link}" + _SIGN_EN),
     ("case.escalated", SMS): _t("", "", "تصعيد: الحالة {reference}: {link}", "Escalated: case {reference}: {link}"),
+    # An unpaid invoice, a day before it expires
+    ("invoice.expiring", IN_APP): _t("", "", "تذكير: ادفع {amount} لـ {reference} قبل {due}",
+                                     "Reminder: pay {amount} for {reference} before {due}"),
+    ("invoice.expiring", EMAIL): _t(
+        "تذكير بالدفع: {reference}", "Payment reminder: {reference}",
+        "عزيزي/عزيزتي {name}،\n\nلم يُدفع بعدُ مبلغ {amount} المستحق لـ {entity} عن {reference}. "
+        "يُرجى الدفع قبل {due}، وإلا انتهت صلاحية الفاتورة.\nادفع من هنا: {link}" + _SIGN_AR,
+        "Dear {name},\n\n{amount} due to {entity} for {reference} has not been paid yet. Please pay before {due}, "
+        "or the invoice expires.\nPay here: {link}" + _SIGN_EN),
+    ("invoice.expiring", SMS): _t("", "", "تذكير: ادفع {amount} لـ {reference} قبل {due}: {link}",
+                                  "Reminder: pay {amount} for {reference} before {due}: {link}"),
 }

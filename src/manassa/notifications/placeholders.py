@@ -22,6 +22,8 @@ PLACEHOLDERS: dict[str, str] = {
     "name": _("the recipient's name"),
     "link": _("the address of the request's page"),
     "document": _("the name of the document issued"),
+    "amount": _("the amount to pay"),
+    "due": _("the date by which to pay"),
 }
 
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
@@ -35,6 +36,7 @@ from manassa.audit.services import audit_record
 from manassa.core.errors import InvalidInput
 from manassa.core.events import DomainEvent
 from manassa.core.i18n import pick
+from manassa.core.money import format_money
 from manassa.core.retry import backoff_delay
 from manassa.notifications import conf
 from manassa.notifications.channels import PermanentFailure, TemporaryFailure, channel_backend
@@ -48,7 +50,7 @@ from manassa.notifications.models import (
     NotificationTemplate,
     TemplateStatus,
 )
-from manassa.notifications.placeholders import placeholder_errors, placeholders_render
+from manassa.notifications.placeholders import PLACEHOLDERS, placeholder_errors, placeholders_render
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +128,9 @@ def _recipients(event: DomainEvent, application) -> list[tuple]:
             return []
         people = Membership.objects.filter(entity_id=application.entity_id, role=role, user__is_active=True)
         return [(membership.user, True) for membership in people.select_related("user").order_by("user_id")]
+    if audience == "payer":
+        payer = getattr(event.subject, "payer", None)
+        return [(payer, False)] if payer is not None and payer.is_active else []
     person = application.applicant if application is not None else (
         getattr(event.subject, "holder", None) or getattr(event.subject, "user", None))
     return [(person, False)] if person is not None and person.is_active else []
@@ -158,7 +163,7 @@ def _case_recipients(event: DomainEvent, case) -> list[tuple]:
 
 
 def _case_values(event: DomainEvent, case, entity, user, language: str, *, staff: bool) -> dict[str, str]:
-    values = {name: "" for name in ("reference", "service", "state", "entity", "name", "link", "document")}
+    values = {name: "" for name in PLACEHOLDERS}
     values["name"] = pick({"ar": user.name_ar, "en": user.name_en}, language) or user.email
     values["reference"] = case.reference
     with override(language):
@@ -201,7 +206,7 @@ def _texts(template: NotificationTemplate | None, event: str, channel: str) -> d
 
 def _values(event: DomainEvent, application, entity, user, language: str, *, staff: bool) -> dict[str, str]:
     data = event.data or {}
-    values = {name: "" for name in ("reference", "service", "state", "entity", "name", "link", "document")}
+    values = {name: "" for name in PLACEHOLDERS}
     values["name"] = pick({"ar": user.name_ar, "en": user.name_en}, language) or user.email
     if entity is not None:
         values["entity"] = pick({"ar": entity.name_ar, "en": entity.name_en}, language)
@@ -224,6 +229,15 @@ def _values(event: DomainEvent, application, entity, user, language: str, *, sta
         values["link"] = conf.site_url() + path
     else:
         values["reference"] = str(data.get("reference") or "")
+    with override(language):
+        if data.get("amount") is not None:
+            values["amount"] = format_money(int(data["amount"]), data.get("currency") or "AED")
+        if data.get("due"):
+            values["due"] = date_format(timezone.localtime(datetime.fromisoformat(data["due"])), "DATE_FORMAT")
+        # A subject with a page of its own for the resident (an invoice) is linked there.
+        portal_path = getattr(event.subject, "portal_path", None)
+        if callable(portal_path) and not staff:
+            values["link"] = conf.site_url() + portal_path()
     return values
 
 

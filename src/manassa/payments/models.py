@@ -127,6 +127,12 @@ class Invoice(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    def portal_path(self) -> str:
+        """The payer's page of the invoice (in the active language), where they pay it."""
+        from django.urls import reverse
+
+        return reverse("payments:invoice", args=[self.number])
+
 
 class PaymentStatus(models.TextChoices):
     CREATED = "created", _("Started")

@@ -490,7 +490,9 @@ def invoices_expire(*, now=None, remind_before: timedelta = timedelta(days=1)) -
             events.emit(events.DomainEvent(
                 kind="invoice.expiring", entity_code=invoice.entity.code, subject=invoice,
                 data={"invoice": invoice.number, "expires_at": invoice.expires_at.isoformat(),
-                      "request": _request_reference(invoice)}))
+                      "due": invoice.expires_at.isoformat(), "amount": invoice.total, "currency": invoice.currency,
+                      "request": _request_reference(invoice),
+                      "reference": _request_reference(invoice) or invoice.number}))
     for invoice in Invoice.objects.filter(status=InvoiceStatus.OPEN, expires_at__lte=now).select_related("entity"):
         with transaction.atomic():
             locked = Invoice.objects.select_for_update().get(pk=invoice.pk)

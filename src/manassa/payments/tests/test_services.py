@@ -39,6 +39,7 @@ from manassa.payments.sandbox import tasks as sandbox_tasks
 from manassa.payments.sandbox.models import SandboxCharge
 from manassa.payments.services import (
     invoice_create,
+    invoices_expire,
     payment_return_handle,
     payment_start,
     payments_settle_pending,
@@ -400,3 +401,24 @@ def test_entity_systems_hear_of_payments_by_webhook(invoice, customer, client, p
     body = json.loads(delivery.body)
     assert body["data"] == {"payment": payment.reference, "invoice": invoice.number, "amount": invoice.total,
                             "currency": "AED", "request": invoice.application.reference, "double_payment": False}
+
+
+def test_the_payer_is_reminded_a_day_before_the_invoice_expires_then_it_expires(invoice, customer):
+    from manassa.core.events import events_dispatch
+    from manassa.notifications.models import Delivery
+
+    customer.preferred_language = "en"
+    customer.save()
+    assert invoices_expire(now=invoice.expires_at - timedelta(days=2)) == 0
+    events_dispatch()
+    assert not Delivery.objects.filter(event="invoice.expiring").exists()
+    invoices_expire(now=invoice.expires_at - timedelta(hours=12))
+    invoices_expire(now=invoice.expires_at - timedelta(hours=11))  # reminded once
+    events_dispatch()
+    email = Delivery.objects.get(event="invoice.expiring", channel="email", recipient=customer)
+    assert email.subject == f"Payment reminder: {invoice.application.reference}"
+    assert "2,110.00 AED" in email.body and f"/en/payments/invoices/{invoice.number}/" in email.body
+    assert Delivery.objects.filter(event="invoice.expiring", recipient=customer).count() == 2  # portal and e-mail
+    assert invoices_expire(now=invoice.expires_at + timedelta(seconds=1)) == 1
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.EXPIRED
