@@ -11,7 +11,6 @@ one payment at the biller by the idempotency key (the payment's reference).
 from __future__ import annotations
 
 import logging
-import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -30,6 +29,7 @@ from manassa.core.i18n import pick
 from manassa.core.retry import DEFAULT_MAX_ATTEMPTS, backoff_delay
 from manassa.entities.models import Entity
 from manassa.payments.models import Invoice, InvoiceStatus, Payment, PaymentStatus
+from manassa.payments.services import invoice_number_new
 
 logger = logging.getLogger(__name__)
 
@@ -40,11 +40,6 @@ _IN_PROGRESS = (PaymentStatus.CREATED, PaymentStatus.PENDING)
 def _invoice_hours() -> int:
     # Short: the biller's amount may change (a payment at its counter), so a stale invoice must not linger.
     return int(getattr(settings, "MANASSA_BILL_INVOICE_HOURS", 24))
-
-
-def _invoice_number() -> str:
-    # The same shape as the invoices of requests (``payments.services``), so every invoice number looks alike.
-    return f"INV-{timezone.now().year}-{secrets.token_hex(5).upper()}"
 
 
 def _already_paid() -> Conflict:
@@ -108,7 +103,7 @@ def bill_invoice_create(*, actor, provider_code: str, account: str, bill_referen
         try:
             with transaction.atomic():
                 invoice = Invoice.objects.create(
-                    number=_invoice_number(), application=None, bill_provider=config.code,
+                    number=invoice_number_new(), application=None, bill_provider=config.code,
                     bill_reference=bill.reference, title=title, entity=entity, payer=actor, step=BILL_STEP,
                     lines=lines, total=bill.amount, currency=bill.currency,
                     expires_at=now + timedelta(hours=_invoice_hours()))

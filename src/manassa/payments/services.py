@@ -110,6 +110,11 @@ def _reference(prefix: str) -> str:
     return f"{prefix}-{timezone.now().year}-{secrets.token_hex(5).upper()}"
 
 
+def invoice_number_new() -> str:
+    """A new invoice number (``INV-2026-3F9A0C12D4``): random, so it reveals no count; unique in the table."""
+    return _reference("INV")
+
+
 def invoice_create(*, actor, application, step: str = "submission", on_paid_action: str = "",
                    lines: list[dict[str, Any]] | None = None, now=None) -> Invoice:
     """The invoice of a request for one step (idempotent: the same request and step give the same invoice).
@@ -132,7 +137,7 @@ def invoice_create(*, actor, application, step: str = "submission", on_paid_acti
     try:
         with transaction.atomic():
             invoice = Invoice.objects.create(
-                number=_reference("INV"), application=application, entity=application.entity,
+                number=invoice_number_new(), application=application, entity=application.entity,
                 payer=application.applicant, step=step, on_paid_action=on_paid_action, lines=lines, total=total,
                 currency=currency, expires_at=now + timedelta(days=_invoice_days()))
             audit_record(actor=actor, action="payments.invoice_created", obj=invoice,
