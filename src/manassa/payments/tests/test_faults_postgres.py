@@ -7,8 +7,9 @@ database connection; callbacks go over real HTTP to ``live_server`` (a
 threaded server: one connection per request), signed by the sandbox as it
 would sign them. After each: every invoice is paid once, what the ledger holds
 for it is what the resident was charged minus the refunds executed, and the
-whole ledger equals the sandbox's net. ``serialized_rollback`` puts back
-what the migrations installed (calendars, templates) for the tests after.
+whole ledger equals the sandbox's net. The working calendars, which the
+emptying between transactional tests removes, are installed by the
+sequential tests' autouse fixture.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from manassa.payments.tests.test_services import CALLBACK, SUCCESS, TIMEOUT
 pytestmark = [
     pytest.mark.skipif(settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
                        reason="concurrency faults need PostgreSQL"),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 # The sequential tests' fixtures: working calendars (autouse) and an invoice of a request waiting for payment.
