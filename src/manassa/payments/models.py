@@ -209,7 +209,9 @@ class LedgerEntry(models.Model):
     class Meta:
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
-        indexes = [models.Index(fields=["entity", "gateway", "at"], name="ledger_entity_gateway_idx")]
+        indexes = [models.Index(fields=["entity", "gateway", "at"], name="ledger_entity_gateway_idx"),
+                   # The daily reconciliation reads a gateway's day across every entity.
+                   models.Index(fields=["gateway", "at"], name="ledger_gateway_at_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(kind="charge", amount__gt=0) | models.Q(kind="refund", amount__lt=0),

@@ -152,7 +152,7 @@ def test_my_documents_needs_sign_in(client, issued):
 def test_the_request_page_shows_its_documents(client, issued, people):
     client.force_login(people["customer"])
     html = client.get(f"/en/requests/{issued.application.reference}/").content.decode()
-    assert "Certificates issued for this request" in html
+    assert "Documents issued for this request" in html
     assert issued.number in html and f"/en/my-documents/{issued.number}/" in html
 
 
