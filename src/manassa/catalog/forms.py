@@ -1,11 +1,11 @@
 """The service owner's structured editor. It parses; services.py validates and saves."""
 
-from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from manassa.catalog.models import Audience, Channel, LifeEvent, Sector
+from manassa.core.money import money_parse, money_plain
 
 
 def _lines(text: str) -> list[str]:
@@ -59,16 +59,13 @@ class ServiceForm(forms.Form):
                                   widget=forms.TextInput(attrs=_EN), help_text=_("Separated by commas."))
 
     def clean_fee(self):
-        text = self.cleaned_data["fee"].strip().replace(",", "")
+        text = self.cleaned_data["fee"].strip()
         if not text:
             return None
         try:
-            amount = Decimal(text)
-        except InvalidOperation:
+            return money_parse(text)
+        except ValueError:
             raise forms.ValidationError(_("Enter an amount such as 150.00.")) from None
-        if amount < 0 or amount.as_tuple().exponent < -2:
-            raise forms.ValidationError(_("Enter an amount such as 150.00."))
-        return int(amount * 100)
 
     def clean(self):
         data = super().clean()
@@ -101,7 +98,7 @@ class ServiceForm(forms.Form):
                                             "fee_note_ar", "fee_note_en", "sla_days")},
             "sector": data.get("sector"), "life_events": data.get("life_events", []),
             "audience": data.get("audience", []), "channels": data.get("channels", []),
-            "fee": "" if fee is None else f"{fee // 100}.{fee % 100:02d}",
+            "fee": money_plain(fee),
             "requirements_ar": "\n".join(r.get("ar", "") for r in data.get("requirements", [])),
             "requirements_en": "\n".join(r.get("en", "") for r in data.get("requirements", [])),
             "keywords_ar": ", ".join(data.get("keywords_ar", [])),

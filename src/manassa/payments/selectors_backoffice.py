@@ -23,6 +23,7 @@ from manassa.accounts.selectors import require_platform_perm
 from manassa.audit.models import AuditEvent
 from manassa.core.csv_export import csv_line
 from manassa.core.errors import NotFound
+from manassa.core.money import money_plain
 from manassa.entities.models import Entity
 from manassa.entities.selectors import access_entity
 from manassa.payments.models import (
@@ -205,14 +206,6 @@ def difference_view(difference: dict) -> dict:
 # --- CSV -----------------------------------------------------------------------------------------
 
 
-def _aed(amount: int | None) -> str:
-    if amount is None:
-        return ""
-    sign = "-" if amount < 0 else ""
-    whole, fils = divmod(abs(int(amount)), 100)
-    return f"{sign}{whole}.{fils:02d}"
-
-
 def reconciliation_csv_lines(rows: Iterable[ReconciliationRow], *, chunk_size: int = 500) -> Iterator[str]:
     """The rows as CSV: one "totals" line per entity and day, then one line per difference.
 
@@ -231,12 +224,12 @@ def reconciliation_csv_lines(rows: Iterable[ReconciliationRow], *, chunk_size: i
             entity_code = row.entity.code if row.entity else ""
             entity_name = row.entity.name if row.entity else unknown
             start = [row.report.day.isoformat(), row.report.gateway, entity_code, entity_name]
-            yield csv_line([*start, totals_label, "", "", "", "", _aed(row.expected_total),
-                            _aed(row.settled_total), row.expected_count, row.settled_count])
+            yield csv_line([*start, totals_label, "", "", "", "", money_plain(row.expected_total),
+                            money_plain(row.settled_total), row.expected_count, row.settled_count])
             for difference in row.differences:
                 yield csv_line([*start, labels.get(difference.get("problem"), difference.get("problem")),
                                 difference.get("kind"), difference.get("event_id"), difference.get("payment"),
-                                difference.get("gateway_reference"), _aed(difference.get("ledger_amount")),
-                                _aed(difference.get("gateway_amount")), "", ""])
+                                difference.get("gateway_reference"), money_plain(difference.get("ledger_amount")),
+                                money_plain(difference.get("gateway_amount")), "", ""])
 
     return chain(["\ufeff" + csv_line(header)], lines())

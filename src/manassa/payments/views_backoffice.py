@@ -16,7 +16,6 @@ render; another entity's payment or refund is a 404 through any entity code.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.contrib import messages
@@ -30,7 +29,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from manassa.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from manassa.core.i18n import pick
-from manassa.core.money import format_money
+from manassa.core.money import format_money, money_parse, money_plain
 from manassa.payments import selectors_backoffice as sel
 from manassa.payments.models import LedgerKind, PaymentStatus, RefundStatus
 from manassa.payments.services import refund_decide, refund_request
@@ -59,24 +58,6 @@ class PaymentFilterForm(forms.Form):
         return data
 
 
-def amount_to_fils(text: str) -> int:
-    """``"150"``, ``"150.5"``, ``"150.50"`` AED → fils; raises ``ValueError`` for anything else."""
-    text = (text or "").strip().replace(",", "").replace("٫", ".")
-    text = text.translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789"))
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(text) from None
-    if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.01")):
-        raise ValueError(text)
-    return int(value * 100)
-
-
-def fils_to_text(amount: int) -> str:
-    whole, fils = divmod(int(amount), 100)
-    return f"{whole}.{fils:02d}"
-
-
 class RefundForm(forms.Form):
     amount = forms.CharField(label=gettext_lazy("Amount to refund (AED)"), max_length=20,
                              widget=forms.TextInput(attrs={"inputmode": "decimal", "dir": "ltr",
@@ -93,7 +74,7 @@ class RefundForm(forms.Form):
 
     def clean_amount(self) -> int:
         try:
-            fils = amount_to_fils(self.cleaned_data["amount"])
+            fils = money_parse(self.cleaned_data["amount"], positive=True)
         except ValueError:
             raise forms.ValidationError(_("Enter an amount in dirhams, such as 150 or 150.50.")) from None
         if fils > self.refundable:
@@ -192,7 +173,7 @@ def payment_list(request: HttpRequest, code: str) -> HttpResponse:
 def _detail(request, entity, payment, *, refund_form=None, status=200) -> HttpResponse:
     refundable = sel.payment_refundable(payment)
     if refund_form is None and refundable:
-        refund_form = RefundForm(initial={"amount": fils_to_text(refundable)}, refundable=refundable)
+        refund_form = RefundForm(initial={"amount": money_plain(refundable)}, refundable=refundable)
     invoice = payment.invoice
     ledger = list(payment.ledger_entries.order_by("at", "id"))
     return render(request, "payments/backoffice/payment_detail.html", {

@@ -7,11 +7,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
+from manassa.core.money import money_parse
 from manassa.payments.models import LedgerEntry, PaymentStatus, Refund, RefundStatus
 from manassa.payments.selectors_backoffice import PaymentFilters, payments_page
 from manassa.payments.tasks import refund_execute_task
 from manassa.payments.tests.matrix_rows import make_bill_invoice, pay
-from manassa.payments.views_backoffice import amount_to_fils
 
 DECLINED = "4000000000000010"
 REFUND_TASK = "manassa.payments.tasks.refund_execute_task"
@@ -106,13 +106,13 @@ def test_a_failed_payment_offers_no_refund(client, people, entity_a):
 @pytest.mark.parametrize("typed,fils", [("150", 15000), ("150.5", 15050), ("0.01", 1), ("1,250.00", 125000),
                                         ("١٥٠٫٢٥", 15025)])
 def test_amounts_in_dirhams_become_fils(typed, fils):
-    assert amount_to_fils(typed) == fils
+    assert money_parse(typed, positive=True) == fils
 
 
 @pytest.mark.parametrize("typed", ["", "abc", "0", "-5", "1.234", "NaN", "Infinity", "1e3x"])
 def test_bad_amounts_are_refused(typed):
     with pytest.raises(ValueError):
-        amount_to_fils(typed)
+        money_parse(typed, positive=True)
 
 
 def test_refund_form_errors_keep_what_was_typed(client, people, paid):
