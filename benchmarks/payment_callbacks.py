@@ -1,4 +1,4 @@
-"""Payment callbacks per second over real HTTP, on PostgreSQL, against a trivial view of the same server.
+"""Payment callbacks settled per second over real HTTP, on PostgreSQL, against a trivial view of the same server.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/manassa_bench_callbacks \\
         .venv/bin/python benchmarks/payment_callbacks.py [--invoices 1000] [--clients 4] [--workers 2]
@@ -12,15 +12,21 @@ The benchmark then is the sandbox: it signs each charge's notification and
 POSTs it to ``/payments/callback/sandbox/`` of gunicorn (the production WSGI
 server, sync workers, the product's settings with DEBUG off, as
 ``search_http.py``) from several client threads, with ~20% of the callbacks
-sent twice and all of them shuffled (a duplicate may arrive first); then all
-of them once more (a retry storm: every payment is settled already). Blocks
-of the same number of requests to a trivial JSON view of the same server are
-run before and after, for the ratio.
+sent twice and all of them shuffled (a duplicate may arrive first). The view
+stores each notification in the callback inbox; ``manassa scheduler --only
+payments-inbox`` (the product's command, in a process of its own, as in
+production) settles them in batches. The rate is callbacks over the time from
+the first sent to the last settled (the inbox empty, the ledger written); the
+rate at which they were answered is printed too. Then all of them once more
+(a retry storm: every payment is settled already). Blocks of the same number
+of requests to a trivial JSON view of the same server are run before and
+after, for the ratio.
 
-Before the run, one callback is applied in this process with the statements
-counted (first delivery and a duplicate), which is where to look when the rate
-is low. At the end: every callback answered 204, each invoice is paid by one
-payment with one ledger row, and the ledger's total equals the sandbox's.
+Before the run, one callback is told in this process with the statements
+counted (first delivery, a duplicate, and the settling of a batch), which is
+where to look when the rate is low. At the end: every callback answered 204,
+each invoice is paid by one payment with one ledger row, and the ledger's
+total equals the sandbox's.
 """
 
 from __future__ import annotations
@@ -131,11 +137,14 @@ def _callback_request(charge, secret: str) -> tuple:
                                      "X-Sandbox-Signature": bank.sign(secret, body)})
 
 
-def _statements_per_callback(charge, secret: str) -> tuple[int, int, list[str]]:
-    """Statements of one callback through the whole Django stack in this process: first delivery, duplicate."""
+def _statements_per_callback(charge, secret: str) -> tuple[int, int, int, list[str]]:
+    """Statements of one callback through the whole Django stack in this process: first delivery, duplicate, and
+    the settling of the stored notification (a batch of one; a batch costs the same whatever its size)."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
+
+    from manassa.payments.services import payments_inbox_settle
 
     client = Client(HTTP_HOST="localhost")
     _method, path, body, headers = _callback_request(charge, secret)
@@ -148,25 +157,50 @@ def _statements_per_callback(charge, secret: str) -> tuple[int, int, list[str]]:
             raise SystemExit(f"callback in process: {response.status_code} {response.content[:300]!r}")
         counts.append(len(queries.captured_queries))
         first = first or [q["sql"][:110] for q in queries.captured_queries]
-    return counts[0], counts[1], first
+    with CaptureQueriesContext(connection) as queries:
+        if payments_inbox_settle() != 1:
+            raise SystemExit("the stored callback was not settled")
+    settling = [q["sql"][:110] for q in queries.captured_queries]
+    return counts[0], counts[1], len(settling), first + ["-- settling:"] + settling
 
 
-def _drop_payment_subscribers() -> None:
-    """Diagnosis: what the callback costs without the work other apps do inside its transaction."""
-    from manassa.core import events
+def _cpu_seconds() -> dict[str, float]:
+    """CPU seconds used so far by the processes on this machine, by kind (Linux's /proc; empty elsewhere)."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    used: dict[str, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = text.rsplit(")", 1)[1].split()
+        seconds = (int(fields[11]) + int(fields[12])) / ticks
+        if "gunicorn" in cmdline:
+            kind = "web workers"
+        elif "scheduler" in cmdline:
+            kind = "settling process"
+        elif cmdline.startswith("postgres") or "postgres:" in cmdline:
+            kind = "postgresql"
+        elif int(stat.parent.name) == os.getpid():
+            kind = "benchmark client"
+        else:
+            kind = "other"
+        used[kind] = used.get(kind, 0.0) + seconds
+    return used
 
-    for prefix, subscriber in list(events._subscribers):
-        if "payment.succeeded".startswith(prefix) and prefix:
-            events.unsubscribe(prefix, subscriber)
 
+def _wait_settled(deadline: float) -> float:
+    """Poll until the inbox is empty (each notification is deleted in the transaction that settles it)."""
+    from django.db import connection
 
-GUNICORN_HOOKS = f"""
-def post_worker_init(worker):
-    import sys
-    sys.path.insert(0, {str(ROOT)!r})
-    from benchmarks.payment_callbacks import _drop_payment_subscribers
-    _drop_payment_subscribers()
-"""
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT EXISTS (SELECT 1 FROM payments_callbackinbox)")
+            if not cursor.fetchone()[0]:
+                return time.perf_counter()
+            time.sleep(0.02)
+    raise SystemExit("the inbox was not emptied in time: is the settling process running?")
 
 
 def main() -> None:
@@ -177,9 +211,6 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (one per core)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--show-statements", action="store_true", help="print the statements of one callback")
-    parser.add_argument("--without-subscribers", action="store_true",
-                        help="diagnosis only: drop the other apps' in-transaction payment.succeeded subscribers "
-                             "(receipt, bill posting) in this process and in the server's workers")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
@@ -195,14 +226,13 @@ def main() -> None:
     from manassa.payments.sandbox import bank
 
     call_command("migrate", verbosity=0)
-    if args.without_subscribers:
-        _drop_payment_subscribers()
     started = time.perf_counter()
     charges = _setup(args.invoices + 1, args.seed)
     print(f"setup: {args.invoices + 1} invoices, payments started and charged in {time.perf_counter() - started:.1f} s")
     secret = sandbox_secret()
-    first, duplicate, statements = _statements_per_callback(charges.pop(), secret)
-    print(f"statements per callback (in process, whole stack): first delivery {first}, duplicate {duplicate}")
+    first, duplicate, batch, statements = _statements_per_callback(charges.pop(), secret)
+    print(f"statements per callback (in process, whole stack): first delivery {first}, duplicate {duplicate}; "
+          f"settling a batch: {batch}, whatever its size (up to 200)")
     if args.show_statements:
         print("\n".join(f"  {sql}" for sql in statements))
 
@@ -216,11 +246,12 @@ def main() -> None:
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "src"), env.get("PYTHONPATH", "")])
     port = _free_port()
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    hooks = Path(os.environ["MANASSA_VAR_DIR"]) / "gunicorn_hooks.py"
-    hooks.write_text(GUNICORN_HOOKS if args.without_subscribers else "")
     server = subprocess.Popen(  # noqa: S603
         [str(gunicorn), "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
-         "--log-level", "warning", "--config", str(hooks)],
+         "--log-level", "warning"],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    settler = subprocess.Popen(  # noqa: S603
+        [str(Path(sys.executable).with_name("manassa")), "scheduler", "--only", "payments-inbox"],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
@@ -238,24 +269,37 @@ def main() -> None:
         _run(port, [("GET", TRIVIAL)] * 100 + [("POST", CALLBACK, b"{}", {"Content-Type": "application/json"})] * 20,
              args.clients)
         trivial_before, _lat, _st = _run(port, trivial, args.clients)
-        rate, latencies, statuses = _run(port, callbacks, args.clients)
+        cpu_before = _cpu_seconds()
+        started = time.perf_counter()
+        answered_rate, latencies, statuses = _run(port, callbacks, args.clients)
+        settled_at = _wait_settled(time.monotonic() + 120)
+        cpu_after = _cpu_seconds()
+        rate = len(callbacks) / (settled_at - started)
+        lag = settled_at - started - len(callbacks) / answered_rate
         trivial_after, _lat, _st = _run(port, trivial, args.clients)
         # The gateway tells everything again (a retry storm after an outage): every payment is settled already.
         again_rate, again_latencies, again_statuses = _run(port, callbacks, args.clients)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        for process in (server, settler):
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
     trivial_rate = (trivial_before + trivial_after) / 2
     bad = [status for status in statuses + again_statuses if status != 204]
-    print(f"server: gunicorn, {args.workers} sync workers; {args.clients} client threads; {os.cpu_count()} cpus"
-          + ("; WITHOUT the other apps' payment.succeeded subscribers" if args.without_subscribers else ""))
+    print(f"server: gunicorn, {args.workers} sync workers, and one settling process (manassa scheduler --only "
+          f"payments-inbox); {args.clients} client threads; {os.cpu_count()} cpus")
     print(f"callbacks: {len(callbacks)} ({len(charges)} payments, {len(callbacks) - len(charges)} duplicates, "
-          f"shuffled) at {rate:.0f}/s; p50 {statistics.median(latencies):.1f} ms, "
+          f"shuffled) settled at {rate:.0f}/s (first sent to last settled); answered at {answered_rate:.0f}/s, "
+          f"the last settled {lag:.2f} s after the last answer; p50 {statistics.median(latencies):.1f} ms, "
           f"p95 {percentile(latencies, 0.95):.1f} ms; not 204: {len(bad)}")
+    cpu = {kind: cpu_after[kind] - cpu_before.get(kind, 0.0) for kind in cpu_after}
+    print("CPU seconds while the callbacks were told and settled, by process kind: "
+          + ", ".join(f"{kind} {seconds:.2f}" for kind, seconds in sorted(cpu.items(), key=lambda kv: -kv[1])
+                      if seconds >= 0.01)
+          + f" (of {(settled_at - started) * (os.cpu_count() or 1):.2f} available)")
     print(f"told again (all settled already): {again_rate:.0f}/s; p50 {statistics.median(again_latencies):.1f} ms, "
           f"p95 {percentile(again_latencies, 0.95):.1f} ms; ratio to trivial: {again_rate / trivial_rate:.2f}")
     print(f"trivial view: {trivial_rate:.0f} req/s (before {trivial_before:.0f}, after {trivial_after:.0f}); "

@@ -301,6 +301,9 @@ MANASSA_PERIODIC_JOBS = [
      "manassa.complaints.services.case_sla_sweep"),
     # Deliveries whose worker died mid-send get a fresh task (see docs/notifications.md).
     ("notifications-recover", 60, "manassa.notifications.services.deliveries_recover"),
+    # Gateways' notifications, stored by the callback view, settled in batches (docs/payments.md).
+    ("payments-inbox", float(os.environ.get("MANASSA_PAYMENTS_INBOX_SECONDS", "0.2")),
+     "manassa.payments.services.payments_inbox_settle"),
     # Payments whose gateway never called back are settled by asking it; unpaid invoices expire.
     ("payments-settle", int(os.environ.get("MANASSA_PAYMENTS_SETTLE_SECONDS", "60")),
      "manassa.payments.services.payments_settle_pending"),

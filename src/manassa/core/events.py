@@ -93,18 +93,27 @@ def _matching(registry: list[tuple[str, Subscriber]], kind: str) -> list[Subscri
 
 def emit(event: DomainEvent) -> None:
     """Tell the subscribers: those in the transaction now, the deferred ones through the outbox."""
+    emit_many([event])
+
+
+def emit_many(events: list[DomainEvent]) -> None:
+    """``emit`` for several events of one transaction, in order; their outbox rows in one insert."""
     if not connection.in_atomic_block:
         raise RuntimeError("emit() must be called inside the transaction of the change it reports")
-    for subscriber in _matching(_subscribers, event.kind):
-        subscriber(event)
-    if _matching(_deferred, event.kind):
+    rows = []
+    for event in events:
+        for subscriber in _matching(_subscribers, event.kind):
+            subscriber(event)
+        if _matching(_deferred, event.kind):
+            rows.append(event)
+    if rows:
         from manassa.core.models import EventOutbox
 
-        subject = event.subject
-        EventOutbox.objects.create(
-            event_id=uuid.UUID(hex=event.id), kind=event.kind, entity_code=event.entity_code or "",
-            subject_type=subject._meta.label_lower, subject_id=str(subject.pk),
-            actor_id=getattr(event.actor, "pk", None), data=event.data, occurred_at=event.occurred_at)
+        EventOutbox.objects.bulk_create([
+            EventOutbox(event_id=uuid.UUID(hex=event.id), kind=event.kind, entity_code=event.entity_code or "",
+                        subject_type=event.subject._meta.label_lower, subject_id=str(event.subject.pk),
+                        actor_id=getattr(event.actor, "pk", None), data=event.data, occurred_at=event.occurred_at)
+            for event in rows])
 
 
 def _rebuilt(row) -> DomainEvent | None:

@@ -231,6 +231,38 @@ class LedgerEntry(models.Model):
         raise TypeError("ledger entries are append-only")
 
 
+class CallbackInbox(models.Model):
+    """A gateway's notification, its signature checked, waiting to be settled (``services.payments_inbox_settle``).
+
+    The callback view answers the gateway once the row is written (one
+    insert); a worker settles the rows in batches, in the same locked path as
+    a status query. ``(gateway, event_id)`` is unique, so a notification told
+    twice before it is settled is kept once. A row whose settling fails stays,
+    with its error, and is tried again later.
+    """
+
+    gateway = models.CharField(max_length=20)
+    event_id = models.CharField(max_length=120)
+    # Read by the view (a notification of an unknown payment is refused there). No index of their own: the
+    # rows live for a second or two and are read by id only.
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="+", db_index=False)
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # What the gateway said: the fields of ``gateways.base.ChargeStatus``.
+    status = models.JSONField()
+    received_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("gateway notification")
+        verbose_name_plural = _("gateway notifications")
+        constraints = [models.UniqueConstraint(fields=["gateway", "event_id"], name="callback_inbox_event")]
+
+    def __str__(self) -> str:
+        return f"{self.gateway}:{self.event_id}"
+
+
 class RefundStatus(models.TextChoices):
     REQUESTED = "requested", _("Requested")
     APPROVED = "approved", _("Approved")

@@ -21,7 +21,7 @@ from manassa.core.events import events_dispatch
 from manassa.payments.gateways import sandbox_secret
 from manassa.payments.models import Invoice, InvoiceStatus, Payment, PaymentStatus
 from manassa.payments.sandbox import bank
-from manassa.payments.services import payment_start
+from manassa.payments.services import payment_start, payments_inbox_settle
 
 from .conftest import PROVIDER
 
@@ -45,6 +45,7 @@ def _pay(client, invoice, user, key="tab-1"):
     body = bank.callback_body(bank.charge_payload(charge))
     assert client.post("/payments/callback/sandbox/", body, content_type="application/json",
                        HTTP_X_SANDBOX_SIGNATURE=bank.sign(sandbox_secret(), body)).status_code == 204
+    payments_inbox_settle()  # the scheduler's jobs: the stored notification settled, then the outbox told
     events_dispatch()  # the biller is told after the commit, from the event outbox (the scheduler's job)
     payment.refresh_from_db()
     return payment

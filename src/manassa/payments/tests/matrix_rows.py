@@ -110,15 +110,16 @@ def make_bill_invoice(*, entity, payer, total: int = 15000):
 
 
 def callback_deliver(charge) -> None:
-    """The sandbox's signed callback, handed to the platform as the callback view would."""
+    """The sandbox's signed callback, handed to the platform as the callback view would, and settled."""
     from manassa.payments.gateways import sandbox_secret
     from manassa.payments.sandbox import bank
-    from manassa.payments.services import payment_callback_handle
+    from manassa.payments.services import payment_callback_handle, payments_inbox_settle
 
     charge.refresh_from_db()
     body = bank.callback_body(bank.charge_payload(charge))
     payment_callback_handle(gateway_code="sandbox", body=body,
                             headers={"X-Sandbox-Signature": bank.sign(sandbox_secret(), body)})
+    payments_inbox_settle()  # the scheduler's job
 
 
 def pay(invoice, payer, *, card: str = SUCCESS, key: str | None = None, callback: bool = True):

@@ -22,6 +22,7 @@ from manassa.payments.sandbox.models import SandboxCharge
 from manassa.payments.services import (
     invoice_create,
     payment_start,
+    payments_inbox_settle,
     payments_settle_pending,
     refund_decide,
     refund_execute,
@@ -68,6 +69,7 @@ def _pay(client, invoice, customer, card, key):
     response = client.post("/payments/callback/sandbox/", body, content_type="application/json",
                            HTTP_X_SANDBOX_SIGNATURE=bank.sign(sandbox_secret(), body))
     assert response.status_code == 204
+    payments_inbox_settle()  # the scheduler's job settles the stored notification
     payment.refresh_from_db()
     return payment
 
@@ -256,6 +258,7 @@ def test_a_double_payment_shows_its_automatic_refund(client, people, money, toke
     body = bank.callback_body(bank.charge_payload(charge))
     client.post("/payments/callback/sandbox/", body, content_type="application/json",
                 HTTP_X_SANDBOX_SIGNATURE=bank.sign(sandbox_secret(), body))
+    payments_inbox_settle()
     detail = client.get(f"{BASE}/invoices/{invoice.number}", **_headers("own", tokens)).json()
     assert detail["status"] == InvoiceStatus.PAID and detail["paid_by"] == second.reference
     assert [p["status"] for p in detail["payments"]] == ["succeeded", "succeeded"]

@@ -15,7 +15,12 @@ from manassa.payments.models import Invoice, Payment, PaymentStatus
 from manassa.payments.receipts import payment_receipt_issue
 from manassa.payments.sandbox import bank
 from manassa.payments.sandbox.models import SandboxCharge
-from manassa.payments.services import payment_return_handle, payment_start, payments_settle_pending
+from manassa.payments.services import (
+    payment_return_handle,
+    payment_start,
+    payments_inbox_settle,
+    payments_settle_pending,
+)
 from manassa.payments.tests.test_resident import DECLINED, SUCCESS, make_paid_request
 
 CALLBACK = "/payments/callback/sandbox/"
@@ -46,6 +51,7 @@ def _callback(client, charge):
     body = bank.callback_body(bank.charge_payload(charge))
     response = client.post(CALLBACK, body, content_type="application/json",
                            HTTP_X_SANDBOX_SIGNATURE=bank.sign(sandbox_secret(), body))
+    payments_inbox_settle()  # the scheduler's jobs: the stored notification settled, then the outbox told
     events_dispatch()  # receipts are issued after the commit, from the event outbox (the scheduler's job)
     return response
 

@@ -42,6 +42,7 @@ from manassa.payments.services import (
     invoices_expire,
     payment_return_handle,
     payment_start,
+    payments_inbox_settle,
     payments_settle_pending,
     refund_decide,
     refund_execute,
@@ -103,11 +104,15 @@ def invoice(people, entity_a):
     return Invoice.objects.get(application=application)
 
 
-def _callback(client, charge, *, signature=None):
+def _callback(client, charge, *, signature=None, settle=True):
+    """The sandbox's signed notification posted to the callback view; then, with ``settle``, the scheduler's job."""
     charge.refresh_from_db()
     body = bank.callback_body(bank.charge_payload(charge))
-    return client.post(CALLBACK, body, content_type="application/json",
-                       HTTP_X_SANDBOX_SIGNATURE=signature or bank.sign(sandbox_secret(), body))
+    response = client.post(CALLBACK, body, content_type="application/json",
+                           HTTP_X_SANDBOX_SIGNATURE=signature or bank.sign(sandbox_secret(), body))
+    if settle:
+        payments_inbox_settle()
+    return response
 
 
 def _pay(invoice, customer, card, key="tab-1"):
@@ -272,6 +277,7 @@ def test_the_sandbox_sends_its_callbacks_over_http_duplicated(invoice, customer,
     for _ in range(2):
         assert sandbox_tasks.sandbox_callback_send.call(url=charge.callback_url, payload=payload) == "sent"
     assert sent == ["http://testserver/payments/callback/sandbox/"] * 2
+    payments_inbox_settle()
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.SUCCEEDED and LedgerEntry.objects.count() == 1
     _assert_balanced(invoice)

@@ -13,7 +13,7 @@ import signal
 import time
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections, connection
 from django.utils.module_loading import import_string
 
@@ -25,9 +25,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="run every job once, then stop")
+        parser.add_argument("--only", action="append", metavar="JOB", default=[],
+                            help="run only this job (repeatable), e.g. a process of its own for payments-inbox")
 
-    def handle(self, *args, once: bool, **options):
-        jobs = [(name, interval, import_string(path)) for name, interval, path in settings.MANASSA_PERIODIC_JOBS]
+    def handle(self, *args, once: bool, only: list[str], **options):
+        jobs = [(name, interval, import_string(path)) for name, interval, path in settings.MANASSA_PERIODIC_JOBS
+                if not only or name in only]
+        unknown = set(only) - {name for name, _interval, _job in jobs}
+        if unknown:
+            raise CommandError(f"unknown job: {', '.join(sorted(unknown))}")
         stopping = []
         if not once:
             for sig in (signal.SIGTERM, signal.SIGINT):
@@ -46,8 +52,9 @@ class Command(BaseCommand):
                     logger.exception("periodic job failed", extra={"job": name})
                     result = None
                 else:
-                    logger.info("periodic job done", extra={"job": name, "result": result,
-                                                            "seconds": round(time.monotonic() - started, 3)})
+                    # A job that found nothing to do (the inbox every 0.2 s, the outbox every second) logs quietly.
+                    logger.log(logging.INFO if result else logging.DEBUG, "periodic job done",
+                               extra={"job": name, "result": result, "seconds": round(time.monotonic() - started, 3)})
                 finally:
                     if not connection.in_atomic_block:  # (a test runs the scheduler inside its transaction)
                         close_old_connections()
