@@ -27,10 +27,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from manassa.bills.selectors_backoffice import failed_postings_count, posting_of_invoice
 from manassa.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from manassa.core.i18n import pick
 from manassa.core.money import format_money, money_parse, money_plain
 from manassa.payments import selectors_backoffice as sel
+from manassa.payments.gateways import gateway_label
 from manassa.payments.models import LedgerKind, PaymentStatus, RefundStatus
 from manassa.payments.services import refund_decide, refund_request
 
@@ -49,7 +51,7 @@ class PaymentFilterForm(forms.Form):
     def __init__(self, data, *, gateways):
         super().__init__(data, auto_id="filter-%s")
         self.fields["status"].choices = [("", _("Any status"))] + list(PaymentStatus.choices)
-        self.fields["gateway"].choices = [("", _("Any gateway"))] + [(code, code) for code in gateways]
+        self.fields["gateway"].choices = [("", _("Any gateway"))] + [(code, gateway_label(code)) for code in gateways]
 
     def clean(self):
         data = super().clean()
@@ -166,6 +168,8 @@ def payment_list(request: HttpRequest, code: str) -> HttpResponse:
         "entity": entity, "form": form, "rows": rows, "next_after": next_after, "after": after,
         "filtered": any(v not in (None, "") for v in data.values()),
         "may_decide": sel.may_decide_refunds(request.user, entity),
+        # An entity that collects bills (a biller's entity) has its bill postings page.
+        "postings_failed": failed_postings_count(entity),
         "breadcrumbs": _crumbs(entity, (_("Payments"), None, False)),
     })
 
@@ -180,11 +184,13 @@ def _detail(request, entity, payment, *, refund_form=None, status=200) -> HttpRe
         "entity": entity, "payment": payment, "invoice": invoice,
         "lines": [{"label": pick(line.get("label") or {}), "amount": line.get("amount")} for line in invoice.lines],
         "history": [{"at": event.created_at, "label": HISTORY_LABELS.get(event.action, event.action),
-                     "actor": event.actor_label} for event in sel.payment_history(payment)],
+                     "actor": event.actor_label if event.actor_id else _("The platform")}
+                    for event in sel.payment_history(payment)],
         "ledger": [{"entry": e, "amount_text": signed_money(e.amount, e.currency),
                     "is_refund": e.kind == LedgerKind.REFUND} for e in ledger],
         "ledger_total": signed_money(sum(e.amount for e in ledger), payment.currency),
         "refunds": sel.payment_refunds(payment),
+        "posting": posting_of_invoice(invoice),
         "refundable": refundable,
         "refund_form": refund_form if refundable else None,
         "may_decide": sel.may_decide_refunds(request.user, entity),

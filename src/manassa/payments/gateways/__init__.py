@@ -1,4 +1,8 @@
-"""The gateways this deployment uses: ``MANASSA_PAYMENT_GATEWAYS = {code: {"class": dotted path, **options}}``."""
+"""The gateways this deployment uses: ``MANASSA_PAYMENT_GATEWAYS = {code: {"class": dotted path, **options}}``.
+
+An optional ``"label": {"ar", "en"}`` names the gateway for staff (the payments filter); the other options go to
+the adapter's constructor.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import hmac
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from manassa.core.i18n import pick
 from manassa.payments.gateways.base import Gateway
 
 
@@ -21,8 +26,14 @@ def sandbox_secret() -> str:
 
 def _configured() -> dict[str, dict]:
     return getattr(settings, "MANASSA_PAYMENT_GATEWAYS", None) or {
-        "sandbox": {"class": "manassa.payments.gateways.sandbox.SandboxGateway"},
+        "sandbox": {"class": "manassa.payments.gateways.sandbox.SandboxGateway",
+                    "label": {"ar": "بوابة الدفع التجريبية", "en": "Sandbox payment gateway"}},
     }
+
+
+def gateway_label(code: str) -> str:
+    """What staff read for a gateway: its configured ``label`` ({"ar", "en"}), or its code if it has none."""
+    return pick((_configured().get(code) or {}).get("label") or {}) or code
 
 
 def gateway_codes() -> list[str]:
@@ -34,6 +45,7 @@ def gateway_get(code: str) -> Gateway:
     if not options:
         raise KeyError(code)
     cls = import_string(options.pop("class"))
+    options.pop("label", None)  # for people, not the adapter
     gateway = cls(**options)
     gateway.code = code
     return gateway
