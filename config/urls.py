@@ -38,6 +38,7 @@ urlpatterns += i18n_patterns(
     path("backoffice/entities/<str:code>/notifications/", include("manassa.notifications.urls_admin")),
     path("backoffice/entities/<str:code>/integrations/", include("manassa.integrations.urls_admin")),
     path("backoffice/entities/<str:code>/payments/", include("manassa.payments.urls_backoffice")),
+    path("backoffice/entities/<str:code>/bills/", include("manassa.bills.urls_backoffice")),
     path("backoffice/queue/", include("manassa.applications.urls_backoffice")),
     path("backoffice/", include("manassa.entities.urls")),
     path("backoffice/entities/<str:code>/services/<str:service_code>/definitions/",

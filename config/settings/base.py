@@ -307,6 +307,8 @@ MANASSA_PERIODIC_JOBS = [
     # Payments whose gateway never called back are settled by asking it; unpaid invoices expire.
     ("payments-settle", int(os.environ.get("MANASSA_PAYMENTS_SETTLE_SECONDS", "60")),
      "manassa.payments.services.payments_settle_pending"),
+    # Bill postings whose task was lost (a worker killed mid-run) get a new one (docs/bills.md).
+    ("bill-postings-recover", 300, "manassa.bills.services.bill_postings_recover"),
     ("invoices-expire", int(os.environ.get("MANASSA_INVOICES_EXPIRE_SECONDS", "900")),
      "manassa.payments.services.invoices_expire"),
     # Yesterday's ledger against each gateway's settlement report; a re-run replaces the day's report.

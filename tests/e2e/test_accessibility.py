@@ -7,10 +7,12 @@ from django.test import Client
 from manassa.accounts.models import PlatformRole
 from manassa.accounts.tests.factories import make_user
 from manassa.audit.services import audit_record
+from manassa.bills.models import BillPosting
 from manassa.catalog.models import LifeEvent, Sector, ServiceRevision
 from manassa.catalog.services import service_revision_data
 from manassa.catalog.tests.factories import make_service
 from manassa.entities.models import Entity, Membership
+from manassa.payments.tests.matrix_rows import make_bill_invoice, pay
 from tests.e2e.browser import check_page
 
 pytestmark = pytest.mark.e2e
@@ -74,6 +76,8 @@ PAGES = [
     ("admin", "/backoffice/entities/SEWA/payments/", 200),
     ("admin", "/backoffice/entities/SEWA/payments/refunds/", 200),
     ("admin", "/backoffice/entities/SEWA/payments/reconciliation/", 200),
+    ("admin", "/backoffice/entities/SEWA/payments/<PAY>/", 200),
+    ("admin", "/backoffice/entities/SEWA/bills/postings/", 200),
     ("do_admin", "/backoffice/cases/triage/", 200),
     ("do_admin", "/digital-office/payments/reconciliation/", 200),
 ]
@@ -81,7 +85,7 @@ DATA_WORDS: set[str] = set()  # identifiers are marked .literal in the templates
 
 
 @pytest.fixture
-def population(transactional_db):
+def population(transactional_db, settings):
     sewa = Entity.objects.create(code="SEWA", kind="local", name_ar="هيئة كهرباء ومياه وغاز الشارقة",
                                  name_en="Sharjah Electricity, Water and Gas Authority", website="https://sewa.example")
     Entity.objects.create(code="ICP", kind="federal", name_ar="الهيئة الاتحادية للهوية والجنسية",
@@ -104,6 +108,15 @@ def population(transactional_db):
     data = {**service_revision_data(move_in), "name_en": "Connection when moving in", "sla_days": 2}
     people["revision"] = ServiceRevision.objects.create(entity=sewa, service=move_in, code=move_in.code,
                                                          status="submitted", data=data, author=people["admin"])
+    # A paid bill whose biller refused the posting: its payment's page and the bill postings page show it.
+    settings.MANASSA_BILL_PROVIDERS = {"sewa": {
+        "class": "manassa.bills.providers.sandbox.SandboxBillProvider", "entity": "SEWA",
+        "label": {"ar": "هيئة كهرباء ومياه وغاز الشارقة", "en": "Sharjah Electricity, Water and Gas Authority"}}}
+    payment, _charge = pay(make_bill_invoice(entity=sewa, payer=people["customer"]), people["customer"])
+    BillPosting.objects.create(invoice=payment.invoice, payment=payment, provider="sewa", amount=payment.amount,
+                               bill_reference=payment.invoice.bill_reference, idempotency_key=payment.reference,
+                               status="failed", attempts=3, last_error="already_paid: the bill was paid at a counter")
+    people["payment"] = payment
     return people
 
 
@@ -128,7 +141,8 @@ def test_every_shell_page_is_accessible_and_translated(page, live_server, popula
             if who:
                 _sign_in(page, live_server, population[who])
             signed_in = who
-        response = page.goto(f"/{lang}{path.replace('<R>', str(population['revision'].pk))}")
+        path = path.replace("<R>", str(population["revision"].pk)).replace("<PAY>", population["payment"].reference)
+        response = page.goto(f"/{lang}{path}")
         assert response.status == status, (lang, path, response.status)
         try:
             check_page(page, DATA_WORDS)

@@ -190,3 +190,57 @@ def bill_posting_send(*, posting_id: int, max_attempts: int = DEFAULT_MAX_ATTEMP
             logger.warning("bill posting deferred", extra={"posting": posting.pk, "error": error})
             bill_posting_send_task.using(run_after=posting.next_attempt_at).enqueue(posting_id=posting.pk)
     return posting
+
+
+def bill_posting_resend(*, actor, posting: BillPosting) -> BillPosting:
+    """Staff send a posting the biller refused once more (after mending what it refused); its tries start again.
+
+    Only a refused (``failed``) posting: one waiting is already being tried,
+    one sent is done. The biller records one payment per idempotency key, so a
+    posting it had accepted after all is not paid twice.
+    """
+    with transaction.atomic():
+        posting = BillPosting.objects.select_for_update().select_related("invoice__entity").get(pk=posting.pk)
+        if posting.status != PostingStatus.FAILED:
+            raise Conflict(_("Only a posting the biller refused can be sent again."), code="posting_not_failed")
+        previous = {"attempts": posting.attempts, "error": posting.last_error}
+        posting.status, posting.attempts, posting.next_attempt_at = PostingStatus.PENDING, 0, timezone.now()
+        posting.save(update_fields=["status", "attempts", "next_attempt_at"])
+        audit_record(actor=actor, action="bills.posting_resent", obj=posting, entity_code=posting.invoice.entity.code,
+                     changes={"invoice": posting.invoice.number, "bill": posting.bill_reference, **previous})
+        from manassa.bills.tasks import bill_posting_send_task
+
+        bill_posting_send_task.enqueue(posting_id=posting.pk)
+    return posting
+
+
+def bill_postings_recover(*, now=None, grace: timedelta = timedelta(minutes=10), limit: int = 500) -> int:
+    """Periodic job: postings still waiting well after their time get a new task; how many.
+
+    A posting's task can be lost (a worker killed while running it leaves its
+    row claimed for good). A second task for a posting whose task is only late
+    does no harm: the send checks the posting under a lock, and the biller
+    records one payment per key. The posting's next time is moved on, so the
+    next run leaves it alone for ``grace`` again.
+    """
+    from django.db.models import Q
+
+    from manassa.bills.tasks import bill_posting_send_task
+
+    now = now or timezone.now()
+    late = now - grace
+    recovered = 0
+    for pk in list(BillPosting.objects.filter(status=PostingStatus.PENDING).filter(
+            Q(next_attempt_at__lt=late) | Q(next_attempt_at__isnull=True, created_at__lt=late))
+            .order_by("id").values_list("pk", flat=True)[:limit]):
+        with transaction.atomic():
+            posting = BillPosting.objects.select_for_update(skip_locked=True).filter(
+                pk=pk, status=PostingStatus.PENDING).first()
+            if posting is None:
+                continue
+            posting.next_attempt_at = now
+            posting.save(update_fields=["next_attempt_at"])
+            bill_posting_send_task.enqueue(posting_id=posting.pk)
+            logger.warning("bill posting task enqueued again", extra={"posting": posting.pk})
+            recovered += 1
+    return recovered

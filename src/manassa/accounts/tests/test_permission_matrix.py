@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from config.api import api
 from manassa.applications.tests import matrix_api, matrix_documents, matrix_editor
+from manassa.bills.tests import matrix_rows as bills_rows
 from manassa.certificates.tests import matrix_rows as certificates_rows
 from manassa.complaints.tests import matrix_rows as complaints_rows
 from manassa.entities.services import api_key_issue
@@ -127,14 +128,14 @@ API = [
 
 # Each app keeps the rows of its own routes next to its tests and they are added here.
 _ROW_MODULES = [matrix_editor, matrix_documents, matrix_api, notifications_rows, certificates_rows, integrations_rows,
-                complaints_rows, surveys_rows, payments_rows, payments_api_rows]
+                complaints_rows, surveys_rows, payments_rows, payments_api_rows, bills_rows]
 PAGES += ([row for module in _ROW_MODULES for row in module.PAGES] + complaints_rows.CASE_PAGES
-          + certificates_rows.ISSUED_DOCUMENT_PAGES + payments_rows.PAYMENT_PAGES)
+          + certificates_rows.ISSUED_DOCUMENT_PAGES + payments_rows.PAYMENT_PAGES + bills_rows.POSTING_PAGES)
 API += [row for module in _ROW_MODULES for row in module.API]
 
 STAFF_NAMESPACES = {"backoffice", "digital_office", "audit", "backoffice_catalog", "digital_office_catalog",
                     "workqueue", "definitions", "notifications_admin", "certificates_admin", "integrations",
-                    "cases_admin", "surveys_admin", "payments_admin", "payments_do"}
+                    "cases_admin", "surveys_admin", "payments_admin", "payments_do", "bills_admin"}
 COVERED_API_PATHS = {
     "/backoffice/entities/{code}/members", "/audit/events", "/me", "/system/whoami", "/catalog/import",
 }.union(*(module.COVERED_API_PATHS for module in _ROW_MODULES))
@@ -182,7 +183,8 @@ def keys(people, entity_a, entity_b):
             **{key: revision.pk for key, revision in revisions.items()}, **application_refs,
             **complaints_rows.fixture_keys(people, entity_a, entity_b),
             **certificates_rows.fixture_documents(entity_a=entity_a, entity_b=entity_b, holder=people["customer"]),
-            **payments_rows.fixture_payments(people=people, entity_a=entity_a, entity_b=entity_b)}
+            **payments_rows.fixture_payments(people=people, entity_a=entity_a, entity_b=entity_b),
+            **bills_rows.fixture_postings(people=people, entity_a=entity_a, entity_b=entity_b)}
 
 
 def _result_document(application):
