@@ -1,7 +1,7 @@
 """Payment callbacks settled per second over real HTTP, on PostgreSQL, against a trivial view of the same server.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/manassa_bench_callbacks \\
-        .venv/bin/python benchmarks/payment_callbacks.py [--invoices 1000] [--clients 4] [--workers 2]
+        .venv/bin/python benchmarks/payment_callbacks.py [--invoices 2000] [--clients 4] [--workers 2]
 
 The database (its name must start with ``manassa_bench``) is dropped and
 created again, then migrated. N invoices are raised (bills of a pretend
@@ -205,7 +205,7 @@ def _wait_settled(deadline: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--invoices", type=int, default=1000)
+    parser.add_argument("--invoices", type=int, default=2000)
     parser.add_argument("--duplicates", type=float, default=0.2, help="share of callbacks sent twice")
     parser.add_argument("--clients", type=int, default=4, help="client threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (one per core)")
