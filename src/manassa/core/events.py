@@ -148,7 +148,7 @@ def events_dispatch(*, limit: int = DISPATCH_BATCH, batch: int = 50, now=None) -
     from django.db.models import Q
 
     from manassa.core.models import EventOutbox
-    from manassa.core.retry import backoff_delay
+    from manassa.core.retry import failure_record
 
     now = now or timezone.now()
     told = 0
@@ -176,10 +176,7 @@ def events_dispatch(*, limit: int = DISPATCH_BATCH, batch: int = 50, now=None) -
                     logger.exception("event subscribers failed", extra={"event": row.kind,
                                                                         "event_id": str(row.event_id)})
                     failed.add(row.pk)
-                    row.attempts += 1
-                    row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                    row.next_attempt_at = now + backoff_delay(row.attempts)
-                    row.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+                    failure_record(row, exc, now)
             EventOutbox.objects.filter(pk__in=done).delete()
         told += len(done)
     return told

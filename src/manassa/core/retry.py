@@ -45,3 +45,16 @@ def parse_retry_after(value: str | None, *, cap: float = CAP_SECONDS) -> timedel
     if not value.isdigit():
         return None
     return timedelta(seconds=min(cap, int(value)))
+
+
+def failure_record(row, exc: BaseException, now) -> None:
+    """A queued row's try failed: one more ``attempts``, the error in ``last_error``, ``next_attempt_at`` backed off.
+
+    For the rows of the platform's queues that are tried again in place (the
+    event outbox, the payment callback inbox): they carry ``attempts``,
+    ``last_error`` and ``next_attempt_at``; the row is saved.
+    """
+    row.attempts += 1
+    row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    row.next_attempt_at = now + backoff_delay(row.attempts)
+    row.save(update_fields=["attempts", "last_error", "next_attempt_at"])

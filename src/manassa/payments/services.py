@@ -466,7 +466,7 @@ def payments_inbox_settle(*, limit: int = 10_000, batch: int = INBOX_BATCH) -> i
     stays with its error and is tried again later with back-off: it holds no
     other back.
     """
-    from manassa.core.retry import backoff_delay
+    from manassa.core.retry import failure_record
 
     settled = 0
     failed: set[int] = set()
@@ -495,10 +495,7 @@ def payments_inbox_settle(*, limit: int = 10_000, batch: int = INBOX_BATCH) -> i
                     except Exception as exc:  # noqa: BLE001 — the notice stays; its writes rolled back
                         logger.exception("gateway notice failed", extra={"notice": str(row)})
                         failed.add(row.pk)
-                        row.attempts += 1
-                        row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                        row.next_attempt_at = now + backoff_delay(row.attempts)
-                        row.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+                        failure_record(row, exc, now)
             CallbackInbox.objects.filter(pk__in=done).delete()
         settled += len(done)
         if len(rows) < batch:

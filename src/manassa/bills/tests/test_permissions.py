@@ -1,12 +1,12 @@
 """Every role on every bill-postings route of the back office, own entity and other entity."""
 
 import pytest
-from django.urls import reverse
 
+from manassa.accounts.tests.matrix import matrix_row_check
 from manassa.audit.models import AuditEvent
 from manassa.bills.models import BillPosting, PostingStatus
 from manassa.bills.tests.matrix_rows import PAGES, POSTING_PAGES, fixture_postings
-from manassa.payments.tests.matrix_rows import LOGIN, ROLES
+from manassa.payments.tests.matrix_rows import ROLES
 
 ROWS = PAGES + POSTING_PAGES
 
@@ -19,15 +19,8 @@ def keys(people, entity_a, entity_b):
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("case", ROWS, ids=[c[0] for c in ROWS])
 def test_bill_postings_staff_pages(client, people, keys, role, case):
-    _id, method, name, kwargs, expected = case
-    url = reverse(name, kwargs={k: keys.get(v, v) if isinstance(v, str) else v for k, v in kwargs.items()})
-    if role != "anonymous":
-        client.force_login(people[role])
-    response = getattr(client, method)(url)
-    if expected[role] == LOGIN:
-        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
-    else:
-        assert response.status_code == expected[role], (role, url)
+    _id, _method, _name, kwargs, expected = case
+    matrix_row_check(client, people, keys, role, case)
     # Only ENT-A's own staff sent ENT-A's posting again; nothing else changed.
     resent = expected[role] == 302 and kwargs.get("posting_id") == "<POSTING_A>"
     assert BillPosting.objects.filter(status=PostingStatus.FAILED).count() == (1 if resent else 2)

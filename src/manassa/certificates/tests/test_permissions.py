@@ -5,8 +5,8 @@ issued documents yet, so the rows that need them run here, with the same people 
 """
 
 import pytest
-from django.urls import reverse
 
+from manassa.accounts.tests.matrix import matrix_row_check
 from manassa.applications import services as applications
 from manassa.applications.workflow import TEMPLATES
 from manassa.catalog.tests.factories import make_sector, make_service
@@ -14,7 +14,6 @@ from manassa.certificates.models import IssuedDocument
 from manassa.certificates.tests.conftest import FORM
 from manassa.certificates.tests.matrix_rows import (
     ISSUED_DOCUMENT_PAGES,
-    LOGIN,
     PAGES,
     ROLES,
     fixture_documents,
@@ -36,14 +35,6 @@ def keys(people, entity_a, entity_b):
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("case", ROWS, ids=[c[0] for c in ROWS])
 def test_certificates_staff_pages(client, people, keys, role, case):
-    _id, method, name, kwargs, expected = case
-    url = reverse(name, kwargs={k: keys.get(v, v) for k, v in kwargs.items()})
-    if role != "anonymous":
-        client.force_login(people[role])
-    response = getattr(client, method)(url)
-    if expected[role] == LOGIN:
-        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
-    else:
-        assert response.status_code == expected[role], (role, url)
+    matrix_row_check(client, people, keys, role, case)
     # Whatever was refused, nothing was revoked.
     assert not IssuedDocument.objects.filter(status="revoked").exists()

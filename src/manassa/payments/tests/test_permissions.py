@@ -5,10 +5,10 @@ fixture; the rows that need payments, refunds and reconciliation rows run here.
 """
 
 import pytest
-from django.urls import reverse
 
+from manassa.accounts.tests.matrix import matrix_row_check
 from manassa.payments.models import LedgerEntry, Refund, RefundStatus
-from manassa.payments.tests.matrix_rows import LOGIN, PAGES, PAYMENT_PAGES, ROLES, fixture_payments
+from manassa.payments.tests.matrix_rows import PAGES, PAYMENT_PAGES, ROLES, fixture_payments
 
 ROWS = PAGES + PAYMENT_PAGES
 
@@ -21,15 +21,7 @@ def keys(people, entity_a, entity_b):
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("case", ROWS, ids=[c[0] for c in ROWS])
 def test_payments_staff_pages(client, people, keys, role, case):
-    _id, method, name, kwargs, expected = case
-    url = reverse(name, kwargs={k: keys.get(v, v) if isinstance(v, str) else v for k, v in kwargs.items()})
-    if role != "anonymous":
-        client.force_login(people[role])
-    response = getattr(client, method)(url)
-    if expected[role] == LOGIN:
-        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
-    else:
-        assert response.status_code == expected[role], (role, url)
+    matrix_row_check(client, people, keys, role, case)
     # Whatever was refused, no refund was decided or asked for and no money moved.
     assert Refund.objects.count() == 2
     assert not Refund.objects.exclude(status=RefundStatus.REQUESTED).exists()
