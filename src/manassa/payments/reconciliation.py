@@ -12,9 +12,10 @@ settlement report is matched by the gateway's event id (the ledger keeps it as
 A ledger entry is counted on the gateway's day when the report has it (a
 callback just after midnight belongs to the day the bank settled it), so one
 written early on ``day`` that the previous day's report already listed is not
-counted again. The result is stored per day × gateway, one row per entity;
-running the same day again replaces it, so the periodic job and the command
-can be repeated at will.
+counted again. The result is stored per day × gateway, one row per entity and
+currency (amounts in different currencies are never added up); running the
+same day again replaces it, so the periodic job and the command can be
+repeated at will.
 """
 
 from __future__ import annotations
@@ -55,7 +56,6 @@ def yesterday(now: datetime | None = None) -> date:
 
 class _Row:
     def __init__(self) -> None:
-        self.currency = "AED"
         self.expected_total = self.expected_count = self.settled_total = self.settled_count = 0
         self.differences: list[dict] = []
 
@@ -98,10 +98,10 @@ def reconciliation_run(*, day: date, gateway_code: str, actor=None, now: datetim
         gateway=gateway_code, reference__in={line.merchant_reference for line in lines})
         .values_list("reference", "entity_id"))
 
-    rows: dict[int | None, _Row] = defaultdict(_Row)
+    # One row per entity and currency: what the ledger holds in its currency, what the gateway settled in its own.
+    rows: dict[tuple[int | None, str], _Row] = defaultdict(_Row)
     for key, entry in expected.items():
-        row = rows[entry.entity_id]
-        row.currency = entry.currency
+        row = rows[entry.entity_id, entry.currency]
         row.expected_total += entry.amount
         row.expected_count += 1
         line = settled.get(key)
@@ -118,11 +118,11 @@ def reconciliation_run(*, day: date, gateway_code: str, actor=None, now: datetim
                 gateway_reference=line.gateway_reference, ledger_amount=entry.amount, gateway_amount=line.amount))
     for key, line in settled.items():
         entry = expected.get(key)
-        row = rows[entry.entity_id if entry is not None else entity_of_payment.get(line.merchant_reference)]
+        row = rows[entry.entity_id if entry is not None else entity_of_payment.get(line.merchant_reference),
+                   line.currency]
         row.settled_total += line.amount
         row.settled_count += 1
         if entry is None:
-            row.currency = line.currency
             row.differences.append(_difference(
                 MISSING_IN_LEDGER, event_id=line.event_id, kind=line.kind, payment=line.merchant_reference,
                 gateway_reference=line.gateway_reference, ledger_amount=None, gateway_amount=line.amount))
@@ -135,11 +135,12 @@ def reconciliation_run(*, day: date, gateway_code: str, actor=None, now: datetim
             defaults={"ran_at": now, "report_received": received, "difference_count": count})
         report.rows.all().delete()
         ReconciliationRow.objects.bulk_create([
-            ReconciliationRow(report=report, entity_id=entity_id, currency=row.currency,
+            ReconciliationRow(report=report, entity_id=entity_id, currency=currency,
                               expected_total=row.expected_total, expected_count=row.expected_count,
                               settled_total=row.settled_total, settled_count=row.settled_count,
                               differences=row.differences, difference_count=len(row.differences))
-            for entity_id, row in sorted(rows.items(), key=lambda item: (item[0] is None, item[0] or 0))])
+            for (entity_id, currency), row in sorted(
+                rows.items(), key=lambda item: (item[0][0] is None, item[0][0] or 0, item[0][1]))])
         audit_record(actor=actor, action="payments.reconciled", obj=report,
                      changes={"day": day.isoformat(), "gateway": gateway_code, "report_received": received,
                               "differences": count})

@@ -173,13 +173,16 @@ def require_digital_office(user) -> None:
 
 
 def reconciliation_reports(*, date_from: date, date_to: date) -> list[dict]:
-    """Every report in the range with its totals over all entities, newest day first (Digital Office)."""
+    """Every report in the range with its totals over all entities, one per currency, newest day first
+    (Digital Office): ``{"report", "totals": [{"currency", "expected", "settled"}]}``."""
     reports = list(ReconciliationReport.objects.filter(day__gte=date_from, day__lte=date_to)
                    .order_by("-day", "gateway")[:500])
-    totals = {r["report_id"]: r for r in ReconciliationRow.objects.filter(report__in=reports).values("report_id")
-              .annotate(expected=Sum("expected_total"), settled=Sum("settled_total"))}
-    return [{"report": report, "expected": (totals.get(report.pk) or {}).get("expected") or 0,
-             "settled": (totals.get(report.pk) or {}).get("settled") or 0} for report in reports]
+    totals: dict[int, list[dict]] = {}
+    for total in (ReconciliationRow.objects.filter(report__in=reports).values("report_id", "currency")
+                  .annotate(expected=Sum("expected_total"), settled=Sum("settled_total")).order_by("currency")):
+        totals.setdefault(total["report_id"], []).append(total)
+    return [{"report": report, "totals": totals.get(report.pk) or [{"currency": "AED", "expected": 0, "settled": 0}]}
+            for report in reports]
 
 
 def access_report(day: date, gateway: str) -> ReconciliationReport:
@@ -209,11 +212,11 @@ def difference_view(difference: dict) -> dict:
 def reconciliation_csv_lines(rows: Iterable[ReconciliationRow], *, chunk_size: int = 500) -> Iterator[str]:
     """The rows as CSV: one "totals" line per entity and day, then one line per difference.
 
-    Starts with a byte-order mark so spreadsheet programs read Arabic correctly; amounts in AED with two
-    decimals, signed like the ledger. The header is made now, in the request's language.
+    Starts with a byte-order mark so spreadsheet programs read Arabic correctly; amounts with two decimals in
+    the line's currency, signed like the ledger. The header is made now, in the request's language.
     """
-    header = [_("Day"), _("Gateway"), _("Entity code"), _("Entity"), _("Line"), _("Kind"), _("Event"),
-              _("Payment"), _("Gateway reference"), _("Our ledger (AED)"), _("Gateway (AED)"),
+    header = [_("Day"), _("Gateway"), _("Entity code"), _("Entity"), _("Currency"), _("Line"), _("Kind"),
+              _("Event"), _("Payment"), _("Gateway reference"), _("Our ledger"), _("At the gateway"),
               _("Entries in our ledger"), _("Entries at the gateway")]
     labels = {key: str(label) for key, label in PROBLEM_LABELS.items()}
     totals_label, unknown = _("Totals"), _("No known entity")
@@ -223,7 +226,7 @@ def reconciliation_csv_lines(rows: Iterable[ReconciliationRow], *, chunk_size: i
         for row in iterable:
             entity_code = row.entity.code if row.entity else ""
             entity_name = row.entity.name if row.entity else unknown
-            start = [row.report.day.isoformat(), row.report.gateway, entity_code, entity_name]
+            start = [row.report.day.isoformat(), row.report.gateway, entity_code, entity_name, row.currency]
             yield csv_line([*start, totals_label, "", "", "", "", money_plain(row.expected_total),
                             money_plain(row.settled_total), row.expected_count, row.settled_count])
             for difference in row.differences:

@@ -337,8 +337,9 @@ def do_reconciliation(request: HttpRequest) -> HttpResponse:
     reports = sel.reconciliation_reports(date_from=date_from, date_to=date_to)
     return render(request, "payments/backoffice/reconciliation_do.html", {
         "form": form, "date_from": date_from, "date_to": date_to,
-        "reports": [{**item, "expected_text": signed_money(item["expected"]),
-                     "settled_text": signed_money(item["settled"])} for item in reports],
+        "reports": [{**item, "totals": [{"expected_text": signed_money(t["expected"], t["currency"]),
+                                         "settled_text": signed_money(t["settled"], t["currency"])}
+                                        for t in item["totals"]]} for item in reports],
         "breadcrumbs": _do_crumbs((_("Payments reconciliation"), None, False)),
     })
 

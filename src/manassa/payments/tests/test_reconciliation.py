@@ -15,7 +15,7 @@ from manassa.core.csv_export import csv_cell
 from manassa.payments.gateways import sandbox_secret
 from manassa.payments.gateways.base import GatewayError
 from manassa.payments.gateways.sandbox import SandboxGateway
-from manassa.payments.models import LedgerEntry, ReconciliationReport, ReconciliationRow
+from manassa.payments.models import Invoice, LedgerEntry, ReconciliationReport, ReconciliationRow
 from manassa.payments.reconciliation import (
     AMOUNT_MISMATCH,
     MISSING_AT_GATEWAY,
@@ -191,14 +191,14 @@ def test_entity_csv_has_only_its_rows_escaped(client, people, entity_a, reconcil
     entity_a.save()
     client.force_login(people["admin"])
     rows = _csv(client.get(reverse("payments_admin:reconciliation_csv", args=["ENT-A"])))
-    assert rows[0][:5] == ["Day", "Gateway", "Entity code", "Entity", "Line"]
-    assert {row[2] for row in rows[1:]} == {"ENT-A"}
+    assert rows[0][:6] == ["Day", "Gateway", "Entity code", "Entity", "Currency", "Line"]
+    assert {row[2] for row in rows[1:]} == {"ENT-A"} and {row[4] for row in rows[1:]} == {"AED"}
     assert all(row[3] == "'=HYPERLINK(\"http://evil\")" for row in rows[1:])
-    totals = [row for row in rows[1:] if row[4] == "Totals"]
-    assert totals[0][9:] == ["150.00", "192.00", "1", "2"]
-    [difference] = [row for row in rows[1:] if row[4] != "Totals"]
-    assert difference[4] == "Settled by the gateway, missing in our ledger"
-    assert difference[7] == reconciled["a"].reference and difference[10] == "42.00"
+    totals = [row for row in rows[1:] if row[5] == "Totals"]
+    assert totals[0][10:] == ["150.00", "192.00", "1", "2"]
+    [difference] = [row for row in rows[1:] if row[5] != "Totals"]
+    assert difference[5] == "Settled by the gateway, missing in our ledger"
+    assert difference[8] == reconciled["a"].reference and difference[11] == "42.00"
 
 
 def test_digital_office_sees_every_entity_and_downloads_it(client, people, reconciled, today):
@@ -247,3 +247,24 @@ def test_every_page_renders_in_arabic_with_a_settlement_for_no_known_payment(cli
         body = client.get(reverse("payments_do:report", args=[today.isoformat(), "sandbox"])).content.decode()
         assert "PAY-ELSEWHERE" in body and payment.reference not in body  # matched: no difference listed
         assert client.get(reverse("payments_do:reconciliation")).status_code == 200
+
+
+def test_two_currencies_of_one_entity_are_two_rows_never_added_up(people, entity_a, today, client):
+    customer = people["customer"]
+    pay(make_bill_invoice(entity=entity_a, payer=customer, total=15000), customer)
+    in_dollars = make_bill_invoice(entity=entity_a, payer=customer, total=2500)
+    Invoice.objects.filter(pk=in_dollars.pk).update(currency="USD")
+    in_dollars.refresh_from_db()
+    payment, _charge = pay(in_dollars, customer)
+    assert payment.currency == "USD" and LedgerEntry.objects.get(payment=payment).currency == "USD"
+    report = reconciliation_run(day=today, gateway_code="sandbox")
+    rows = {row.currency: row for row in report.rows.filter(entity=entity_a)}
+    assert set(rows) == {"AED", "USD"} and report.difference_count == 0
+    assert (rows["AED"].expected_total, rows["AED"].settled_total) == (15000, 15000)
+    assert (rows["USD"].expected_total, rows["USD"].settled_total) == (2500, 2500)
+    client.force_login(people["do_admin"])
+    body = client.get(reverse("payments_do:reconciliation")).content.decode()
+    assert "150.00 AED" in body and "25.00 USD" in body and "175.00" not in body
+    lines = _csv(client.get(reverse("payments_do:reconciliation_csv")))
+    assert sorted((line[4], line[10]) for line in lines[1:] if line[5] == "Totals") == [("AED", "150.00"),
+                                                                                         ("USD", "25.00")]
