@@ -91,6 +91,31 @@ def test_metrics_count_requests_by_route(client):
 
 
 @pytest.mark.django_db
+def test_metrics_tell_the_depth_of_the_queues(client):
+    import uuid
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from manassa.core.models import EventOutbox
+
+    body = client.get("/metrics").content.decode()
+    assert 'manassa_queue_rows{queue="event_outbox",state="waiting"} 0.0' in body
+    assert 'manassa_queue_rows{queue="payment_callbacks",state="failing"} 0.0' in body
+    assert 'manassa_queue_oldest_seconds{queue="event_outbox"} 0.0' in body
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    for attempts in (0, 0, 3):
+        EventOutbox.objects.create(event_id=uuid.uuid4(), kind="application.submitted", subject_id="1",
+                                   subject_type="applications.application", occurred_at=an_hour_ago,
+                                   attempts=attempts)
+    body = client.get("/metrics").content.decode()
+    assert 'manassa_queue_rows{queue="event_outbox",state="waiting"} 2.0' in body
+    assert 'manassa_queue_rows{queue="event_outbox",state="failing"} 1.0' in body
+    age = float(body.split('manassa_queue_oldest_seconds{queue="event_outbox"} ')[1].split()[0])
+    assert 3600 <= age < 3700
+
+
+@pytest.mark.django_db
 def test_metrics_token(client, settings):
     settings.MANASSA_METRICS_TOKEN = "s3cret"
     assert client.get("/metrics").status_code == 401
