@@ -37,7 +37,7 @@ def posting_list(request: HttpRequest, code: str) -> HttpResponse:
         status = PostingStatus.FAILED
     counts = sel.postings_counts(entity)
     return render(request, "bills/backoffice/posting_list.html", {
-        "entity": entity, "status": status, "counts": counts,
+        "entity": entity, "status": status,
         "tabs": [{"status": value, "label": str(label), "count": counts[value], "current": value == status}
                  for value, label in TABS],
         "rows": [{"posting": posting, "provider": provider_label(posting.provider)}
