@@ -15,6 +15,7 @@ from manassa.catalog.models import Service
 from manassa.certificates.codes import code_normalise
 from manassa.certificates.models import CertificateSetting, IssuedDocument, IssuedStatus
 from manassa.core.errors import Forbidden, NotFound
+from manassa.core.pages import newest_first_page
 from manassa.entities.models import Entity
 
 LIST_LIMIT = 50
@@ -91,11 +92,7 @@ def issued_documents_page(user, filters: DocumentFilters, *, after: int | None =
                           limit: int | None = None) -> tuple[list[IssuedDocument], int | None]:
     """One keyset page of ``issued_documents_for``: the rows, and the cursor of the next page (or None)."""
     limit = limit or LIST_LIMIT
-    qs = issued_documents_for(user, filters)
-    if after:
-        qs = qs.filter(id__lt=after)
-    rows = list(qs[:limit + 1])
-    return rows[:limit], (rows[limit - 1].pk if len(rows) > limit else None)
+    return newest_first_page(issued_documents_for(user, filters), before=after, limit=limit)
 
 
 def access_issued_document(user, number: str) -> IssuedDocument:

@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from manassa.applications.models import DRAFT_STATE, Application
 from manassa.applications.selectors import due_keyset_page
 from manassa.core.errors import NotFound
+from manassa.core.pages import newest_first_page
 from manassa.entities.models import Entity
 from manassa.integrations.models import WebhookDelivery, WebhookEndpoint
 
@@ -96,11 +97,7 @@ def deliveries_of(*, entity: Entity, status: str | None = None, endpoint_id: int
         qs = qs.filter(endpoint_id=endpoint_id)
     if kind:
         qs = qs.filter(kind=kind)
-    if before:
-        qs = qs.filter(id__lt=before)
-    rows = list(qs.order_by("-id").prefetch_related("attempt_log")[: limit + 1])
-    next_before = rows[limit - 1].id if len(rows) > limit else None
-    return rows[:limit], next_before
+    return newest_first_page(qs.prefetch_related("attempt_log"), before=before, limit=limit)
 
 
 def access_delivery(*, entity: Entity, delivery_id: int) -> WebhookDelivery:

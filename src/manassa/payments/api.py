@@ -24,6 +24,7 @@ from pydantic_core import PydanticCustomError
 from manassa.applications.api import _TextInput
 from manassa.core.api import ErrorOut
 from manassa.core.errors import NotFound, storable_text
+from manassa.core.pages import newest_first_page
 from manassa.entities.api import entity_key_auth
 from manassa.entities.models import Entity, EntityApiKey
 from manassa.payments.models import Invoice, Payment, Refund, RefundStatus
@@ -159,11 +160,8 @@ def invoices_of(*, entity: Entity, status: str | None = None, request_reference:
         qs = qs.filter(created_at__gte=created_after)
     if created_before:
         qs = qs.filter(created_at__lt=created_before)
-    if cursor:
-        qs = qs.filter(id__lt=cursor)
-    rows = list(qs.order_by("-id")[: limit + 1])
-    next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    rows, next_before = newest_first_page(qs, before=cursor, limit=limit)
+    return rows, (str(next_before) if next_before else None)
 
 
 def access_invoice(*, entity: Entity, number: str) -> Invoice:

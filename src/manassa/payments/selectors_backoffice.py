@@ -24,6 +24,7 @@ from manassa.audit.models import AuditEvent
 from manassa.core.csv_export import csv_line
 from manassa.core.errors import NotFound
 from manassa.core.money import money_plain
+from manassa.core.pages import newest_first_page
 from manassa.entities.models import Entity
 from manassa.entities.selectors import access_entity
 from manassa.payments.models import (
@@ -89,11 +90,7 @@ def payments_of(entity: Entity, filters: PaymentFilters = PaymentFilters()) -> Q
 def payments_page(entity: Entity, filters: PaymentFilters, *, after: int | None = None,
                   limit: int = LIST_LIMIT) -> tuple[list[Payment], int | None]:
     """One keyset page: the rows and the cursor of the next page (or None)."""
-    qs = payments_of(entity, filters)
-    if after:
-        qs = qs.filter(id__lt=after)
-    rows = list(qs[:limit + 1])
-    return rows[:limit], (rows[limit - 1].pk if len(rows) > limit else None)
+    return newest_first_page(payments_of(entity, filters), before=after, limit=limit)
 
 
 def gateways_of(entity: Entity) -> list[str]:
